@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+//
+// Layering (each arrow is a dependency; nothing points back up):
+//
+//   relayd (executable: CLI, signals, logging setup)
+//     └─ RelayServer (routes, CORS, health, HTTP connection policy, drain)
+//          ├─ RelayIO  (the only target that calls socket/accept/read/write)
+//          └─ HTTP1    (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
+//   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
+//   CSystemShims: the two GNU-only calls RelayIO needs (accept4, sched_getaffinity).
+import PackageDescription
+
+let package = Package(
+    name: "relayd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "relayd", targets: ["relayd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .target(name: "CSystemShims"),
+        .target(name: "HTTP1"),
+        .target(name: "RelayIO", dependencies: ["CSystemShims"]),
+        .target(
+            name: "RelayServer",
+            dependencies: [
+                "HTTP1",
+                "RelayIO",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "relayd",
+            dependencies: [
+                "RelayServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(
+            name: "RelayServerTests",
+            dependencies: ["RelayServer", "HTTP1", "RelayIO", "relayd"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,21 @@
+#define _GNU_SOURCE
+#include <sched.h>
+#include <sys/socket.h>
+#include "CSystemShims.h"
+
+int relayd_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
+#ifdef __linux__
+    return accept4(fd, address, length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    return accept(fd, address, length);
+#endif
+}
+
+int relayd_usable_cpu_count(void) {
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+    return 0;
+}

@@ -1,0 +1,89 @@
+/// A status line and header fields to send. Framing headers (`Content-Length`,
+/// `Transfer-Encoding`, `Connection`) are the server's job, not the route's.
+public struct ResponseHead: Sendable {
+    public var status: HTTPStatus
+    public var version: HTTPVersion
+    public var headers: HeaderFields
+
+    public init(status: HTTPStatus, version: HTTPVersion = .http1_1, headers: HeaderFields = HeaderFields()) {
+        self.status = status
+        self.version = version
+        self.headers = headers
+    }
+
+    /// `status-line *( field-line CRLF ) CRLF` (RFC 9112 §4, §5), appended to `output`.
+    /// Header values that would break framing (CR, LF, NUL) are replaced by spaces: a route
+    /// must never be able to inject a header line.
+    public func encode(into output: inout [UInt8]) {
+        output.append(contentsOf: version == .http1_0 ? HTTPWire.http10 : HTTPWire.http11)
+        output.append(ASCII.space)
+        HTTPWire.appendDecimal(status.code, to: &output)
+        output.append(ASCII.space)
+        output.append(contentsOf: status.reasonPhrase.utf8)
+        output.append(ASCII.cr)
+        output.append(ASCII.lf)
+        for field in headers {
+            output.append(contentsOf: field.name.utf8)
+            output.append(ASCII.colon)
+            output.append(ASCII.space)
+            for byte in field.value.utf8 {
+                output.append(byte == ASCII.cr || byte == ASCII.lf || byte == 0 ? ASCII.space : byte)
+            }
+            output.append(ASCII.cr)
+            output.append(ASCII.lf)
+        }
+        output.append(ASCII.cr)
+        output.append(ASCII.lf)
+    }
+
+    public func encoded() -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(128 + headers.count * 32)
+        encode(into: &output)
+        return output
+    }
+}
+
+/// Byte constants and number formatting shared by the encoders.
+public enum HTTPWire {
+    static let http10: [UInt8] = Array("HTTP/1.0".utf8)
+    static let http11: [UInt8] = Array("HTTP/1.1".utf8)
+    public static let crlf: [UInt8] = [ASCII.cr, ASCII.lf]
+
+    /// `100 Continue`, sent before reading a body the client is holding back (RFC 9110 §10.1.1).
+    public static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    public static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
+        if value == 0 {
+            output.append(UInt8(ascii: "0"))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value.magnitude
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            if value < 0 { output.append(UInt8(ascii: "-")) }
+            for index in stride(from: count - 1, through: 0, by: -1) { output.append(buffer[index]) }
+        }
+    }
+
+    public static func appendHex(_ value: Int, to output: inout [UInt8]) {
+        let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+        if value == 0 {
+            output.append(UInt8(ascii: "0"))
+            return
+        }
+        var shift = (Int.bitWidth - value.leadingZeroBitCount - 1) / 4 * 4
+        while shift >= 0 {
+            output.append(hexDigits[(value >> shift) & 0xF])
+            shift -= 4
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import HTTP1
+
+/// Which browser origins may call relayd (`--cors-origins`), and the headers that say so
+/// (Fetch standard, CORS protocol). The same allowlist guards WebSocket upgrades, which CORS
+/// does not cover.
+///
+/// Entries: `*` (any origin), an exact origin (`https://chat.example.com`), or a pattern with
+/// `*` standing for one or more characters of a host name or port
+/// (`https://*.vercel.app`, `http://localhost:*`). Matching ignores ASCII case.
+public struct CORSPolicy: Sendable, Equatable {
+    enum Rule: Sendable, Equatable {
+        case any
+        case exact(String)
+        /// The literal parts between the `*`s.
+        case pattern([String])
+    }
+
+    let rules: [Rule]
+
+    public static let allowAll = CORSPolicy(rules: [.any])
+    public static let denyAll = CORSPolicy(rules: [])
+
+    init(rules: [Rule]) { self.rules = rules }
+
+    /// Parses a comma-separated list; empty entries are ignored.
+    public init(parsing list: String) {
+        rules = list.split(separator: ",").compactMap { entry in
+            let origin = entry.trimmingCharacters(in: " \t").lowercased()
+            if origin.isEmpty { return nil }
+            if origin == "*" { return .any }
+            if origin.contains("*") { return .pattern(origin.split(separator: "*", omittingEmptySubsequences: false).map(String.init)) }
+            return .exact(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)
+        }
+    }
+
+    public var allowsAnyOrigin: Bool { rules.contains(.any) }
+    public var isEmpty: Bool { rules.isEmpty }
+
+    public func allows(origin: String) -> Bool {
+        let origin = origin.lowercased()
+        for rule in rules {
+            switch rule {
+            case .any: return true
+            case .exact(let allowed): if allowed == origin { return true }
+            case .pattern(let parts): if Self.matches(origin[...], parts[...]) { return true }
+            }
+        }
+        return false
+    }
+
+    /// `*` matches one or more of `[a-z0-9.-]`: never `/`, `:` or `@`, so a pattern cannot be
+    /// stretched across a scheme, port or credentials.
+    static func matches(_ text: Substring, _ parts: ArraySlice<String>) -> Bool {
+        guard let first = parts.first else { return text.isEmpty }
+        guard text.hasPrefix(first) else { return false }
+        let rest = text.dropFirst(first.count)
+        let remaining = parts.dropFirst()
+        if remaining.isEmpty { return rest.isEmpty }
+        var index = rest.startIndex
+        while index < rest.endIndex, isWildcardCharacter(rest[index]) {
+            index = rest.index(after: index)
+            if matches(rest[index...], remaining) { return true }
+        }
+        return false
+    }
+
+    private static func isWildcardCharacter(_ character: Character) -> Bool {
+        character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-")
+    }
+
+    /// Headers for an actual (non-preflight) response to a request from `origin`.
+    /// Leaves headers a response already set (a preflight answer) alone.
+    public func responseHeaders(origin: String?, into headers: inout HeaderFields) {
+        guard !rules.isEmpty, !headers.contains("Access-Control-Allow-Origin") else { return }
+        if !headers.containsToken("Vary", "Origin") { headers.add("Vary", "Origin") }
+        if let origin, allows(origin: origin) {
+            headers.add("Access-Control-Allow-Origin", origin)
+        }
+    }
+
+    /// The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`), given
+    /// before any authentication: browsers send preflights without credentials.
+    public func preflightResponse(origin: String, methods: String) -> HTTPResponse {
+        guard allows(origin: origin) else {
+            var response = HTTPResponse.error(.forbidden, code: "origin_not_allowed", message: "origin is not in --cors-origins")
+            response.headers.add("Vary", "Origin")
+            return response
+        }
+        return HTTPResponse(status: .noContent, headers: [
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Allow-Methods": methods,
+            "Access-Control-Allow-Headers": "Content-Type, Authorization, Last-Event-ID",
+            "Access-Control-Max-Age": "7200",
+        ])
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,14 @@
+import HTTP1
+import RelayIO
+
+/// A complete request as routes see it.
+public struct HTTPRequest: Sendable {
+    public var head: RequestHead
+    public var body: [UInt8]
+    public var peer: SocketAddress
+    public var connectionID: UInt64
+
+    public var method: HTTPMethod { head.method }
+    public var path: Substring { head.path }
+    public var headers: HeaderFields { head.headers }
+}

@@ -1,0 +1,161 @@
+import Dispatch
+import HTTP1
+import Logging
+import RelayIO
+import Synchronization
+
+/// relayd's HTTP/1.1 server: a listener, a group of event loops, and the routes.
+///
+/// Add routes before `start()`. `shutdown` stops accepting, lets in-flight responses finish
+/// for the drain period, then closes whatever is left.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    private let logger: Logger
+    private var router = Router()
+    private var context: ServerContext?
+    private var listener: Listener?
+    private let group: EventLoopGroup
+    private var loopContexts: [LoopContext] = []
+    private let nextConnectionID = Atomic<UInt64>(1)
+    private let rejectedConnections = Atomic<Int>(0)
+
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "relayd")) {
+        self.configuration = configuration
+        self.logger = logger
+        group = EventLoopGroup(loopCount: configuration.loopCount)
+        router.add(.get, "/health") { [unowned self] request, responder in
+            responder.respond(self.healthResponse())
+        }
+    }
+
+    /// Registers a route. Call before `start()`.
+    public func route(_ method: HTTPMethod, _ path: String, _ handler: @escaping RouteHandler) {
+        precondition(context == nil, "routes must be added before start()")
+        router.add(method, path, handler)
+    }
+
+    /// The address actually bound (with the real port when 0 was asked for).
+    public var localAddress: SocketAddress? { listener?.localAddress }
+
+    /// Open client connections.
+    public var connectionCount: Int { context?.connectionCount ?? 0 }
+
+    /// Connections turned away with 503 because `maxConnections` were open.
+    public var rejectedConnectionCount: Int { rejectedConnections.load(ordering: .relaxed) }
+
+    public var isDraining: Bool { context?.isDraining ?? false }
+
+    public func start() throws {
+        let context = ServerContext(configuration: configuration, router: router, logger: logger)
+        let listener = try Listener(host: configuration.host, port: configuration.port)
+        self.context = context
+        self.listener = listener
+        loopContexts = group.loops.map { LoopContext(loop: $0) }
+        let sweepInterval = min(1.0, max(0.05, min(configuration.headerTimeout, configuration.idleTimeout) / 4))
+        for loopContext in loopContexts {
+            loopContext.loop.execute {
+                loopContext.sweepTimer = loopContext.loop.scheduleRepeating(every: sweepInterval) {
+                    loopContext.sweep(now: .now)
+                }
+            }
+        }
+        listener.start { [unowned self] fd, peer in self.accepted(fd: fd, peer: peer, context: context) }
+    }
+
+    private func accepted(fd: Int32, peer: SocketAddress, context: ServerContext) {
+        let id = nextConnectionID.add(1, ordering: .relaxed).oldValue
+        let loopContext = loopContexts[Int(id) % loopContexts.count]
+        let connection = Connection(fd: fd, peer: peer, id: id, loop: loopContext.loop)
+        if context.connectionCount >= configuration.maxConnections {
+            rejectedConnections.add(1, ordering: .relaxed)
+            loopContext.loop.execute { Self.turnAway(connection) }
+            return
+        }
+        context.openConnections.add(1, ordering: .relaxed)
+        context.acceptedConnections.add(1, ordering: .relaxed)
+        loopContext.loop.execute {
+            let handler = HTTPConnection(connection: connection, context: context, loopContext: loopContext)
+            loopContext.connections[id] = handler
+            connection.start(delegate: handler)
+        }
+    }
+
+    /// Over the connection limit: a 503 that tells the client to retry, then close.
+    private static func turnAway(_ connection: Connection) {
+        connection.start(delegate: DiscardingDelegate.shared)
+        connection.write(overloadResponse)
+        connection.closeAfterFlush(linger: 1)
+    }
+
+    static let overloadResponse: [UInt8] = {
+        let response = HTTPResponse.error(.serviceUnavailable, code: "too_many_connections",
+                                          message: "connection limit reached, retry shortly")
+        var headers = response.headers
+        headers.add("Content-Length", String(response.body.count))
+        headers.add("Retry-After", "1")
+        headers.add("Connection", "close")
+        return ResponseHead(status: .serviceUnavailable, headers: headers).encoded() + response.body
+    }()
+
+    func healthResponse() -> HTTPResponse {
+        guard let context else { return .error(.serviceUnavailable, code: "starting", message: "starting") }
+        let status = context.isDraining ? "draining" : "ok"
+        let json = "{\"status\":\"\(status)\",\"version\":\"\(RelaydVersion.string)\",\"uptime_s\":\(context.uptimeSeconds),\"connections\":\(context.connectionCount)}\n"
+        var response = HTTPResponse.json(context.isDraining ? .serviceUnavailable : .ok, json)
+        response.headers.add("Cache-Control", "no-store")
+        return response
+    }
+
+    /// Stops accepting, lets in-flight exchanges finish for up to `drainSeconds`
+    /// (`configuration.drainSeconds` by default), closes the rest, then calls `completion`
+    /// on a background queue.
+    public func shutdown(drainSeconds: Double? = nil, completion: @escaping @Sendable () -> Void) {
+        guard let context, !context.draining.exchange(true, ordering: .relaxed) else {
+            completion()
+            return
+        }
+        listener?.stop()
+        let loopContexts = self.loopContexts
+        for loopContext in loopContexts {
+            loopContext.loop.execute {
+                for connection in loopContext.connections.values { connection.beginDrain() }
+            }
+        }
+        let deadline = DispatchTime.now() + (drainSeconds ?? configuration.drainSeconds)
+        let queue = DispatchQueue(label: "relayd.drain")
+        @Sendable func poll() {
+            if context.connectionCount == 0 || DispatchTime.now() >= deadline {
+                let group = DispatchGroup()
+                for loopContext in loopContexts {
+                    group.enter()
+                    loopContext.loop.execute {
+                        for connection in loopContext.connections.values { connection.forceClose() }
+                        loopContext.sweepTimer?.cancel()
+                        loopContext.sweepTimer = nil
+                        group.leave()
+                    }
+                }
+                group.notify(queue: queue, execute: completion)
+                return
+            }
+            queue.asyncAfter(deadline: .now() + 0.02, execute: poll)
+        }
+        queue.async(execute: poll)
+    }
+
+    /// `shutdown` for async callers.
+    public func shutdown(drainSeconds: Double? = nil) async {
+        await withCheckedContinuation { continuation in
+            shutdown(drainSeconds: drainSeconds) { continuation.resume() }
+        }
+    }
+}
+
+/// For connections we only answer once and close: input is ignored.
+final class DiscardingDelegate: ConnectionDelegate, @unchecked Sendable {
+    static let shared = DiscardingDelegate()
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {}
+    func connectionDidReadEOF(_ connection: Connection) { connection.close() }
+    func connectionDidDrainOutbound(_ connection: Connection) {}
+    func connectionDidClose(_ connection: Connection) {}
+}

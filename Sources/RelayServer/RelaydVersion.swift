@@ -1,0 +1,4 @@
+/// The version reported by `/health`, `--version` and the start-up log line.
+public enum RelaydVersion {
+    public static let string = "0.1.0"
+}

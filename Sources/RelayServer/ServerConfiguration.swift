@@ -1,0 +1,34 @@
+import HTTP1
+import RelayIO
+
+/// Everything the HTTP server needs to know, resolved from flags and environment by the
+/// `relayd` executable (or set directly by tests).
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on; `::` is dual-stack with a fallback to `0.0.0.0`.
+    public var host: String = "::"
+    /// Port to listen on; 0 picks a free one (tests).
+    public var port: Int = 8000
+    /// Open connections beyond this get 503 and are closed.
+    public var maxConnections: Int = 10_000
+    /// How long a shutdown waits for in-flight responses.
+    public var drainSeconds: Double = 25
+    /// A request whose head (or body, between reads) does not arrive within this gets 408.
+    public var headerTimeout: Double = 10
+    /// Keep-alive connections with no request for this long are closed. Longer than the 60 s
+    /// of common proxies and load balancers, so they close first and never reuse a socket
+    /// relayd is closing.
+    public var idleTimeout: Double = 75
+    public var limits = RequestParserLimits()
+    public var cors: CORSPolicy = .allowAll
+    /// A connection whose unsent output exceeds this is a client that cannot keep up; it is
+    /// closed rather than allowed to grow memory.
+    public var maxOutboundBytes: Int = 1024 * 1024
+    /// Output above this pauses reading new requests until the socket drains.
+    public var outboundHighWatermark: Int = 64 * 1024
+    /// Unparsed pipelined input kept while a response is pending; reading stops beyond it.
+    public var pipelineBufferLimit: Int = 64 * 1024
+    /// Event loops (serial queues); defaults to the CPUs this process may use.
+    public var loopCount: Int = CPUCount.usable
+
+    public init() {}
+}

@@ -1,0 +1,24 @@
+import Logging
+import Synchronization
+
+/// What every connection shares with the server: configuration, routes, counters. Immutable
+/// apart from the atomics, so any loop may read it.
+final class ServerContext: Sendable {
+    let configuration: ServerConfiguration
+    let router: Router
+    let logger: Logger
+    let startedAt = ContinuousClock.now
+    let openConnections = Atomic<Int>(0)
+    let acceptedConnections = Atomic<Int>(0)
+    let draining = Atomic<Bool>(false)
+
+    init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+        self.configuration = configuration
+        self.router = router
+        self.logger = logger
+    }
+
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+    var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+    var uptimeSeconds: Int { Int(startedAt.duration(to: .now).components.seconds) }
+}

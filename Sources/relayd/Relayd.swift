@@ -1,0 +1,118 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import RelayServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct Relayd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "relayd",
+        abstract: "Keeps LLM chat streams alive between browsers and model providers.",
+        discussion: """
+            Every option can also be set by the environment variable named in its help; a flag \
+            wins over the variable. On Railway, PORT is set for you.
+            """,
+        version: RelaydVersion.string
+    )
+
+    @Option(help: "Address to listen on. '::' listens on IPv6 and IPv4, falling back to 0.0.0.0. (env: RELAYD_HOST; default: ::)")
+    var host: String?
+
+    @Option(help: "Port to listen on. (env: PORT; default: 8000)")
+    var port: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical. (env: RELAYD_LOG_LEVEL; default: info)")
+    var logLevel: String?
+
+    @Option(help: "text, or json for one JSON object per line. (env: RELAYD_LOG_FORMAT; default: text)")
+    var logFormat: String?
+
+    @Option(help: "Origins allowed by CORS and for WebSockets, comma-separated: exact origins, patterns such as https://*.vercel.app or http://localhost:*, or *. (env: RELAYD_CORS_ORIGINS; default: *)")
+    var corsOrigins: String?
+
+    @Option(help: "Open connections beyond this get 503. (env: RELAYD_MAX_CONNECTIONS; default: 10000)")
+    var maxConnections: String?
+
+    @Option(help: "Seconds a shutdown (SIGTERM) waits for in-flight responses before closing them. (env: RELAYD_DRAIN_SECONDS; default: 25)")
+    var drainSeconds: String?
+
+    @Option(help: "Seconds a client has to send a request head (and between body reads) before 408. (env: RELAYD_HEADER_TIMEOUT; default: 10)")
+    var headerTimeout: String?
+
+    @Option(help: "Seconds an idle keep-alive connection stays open. (env: RELAYD_IDLE_TIMEOUT; default: 75)")
+    var idleTimeout: String?
+
+    @Option(help: "Largest request body in bytes; larger gets 413. (env: RELAYD_MAX_BODY_BYTES; default: 1048576)")
+    var maxBodyBytes: String?
+
+    @Option(help: "Event loops (serial queues). (env: RELAYD_LOOPS; default: the CPUs this process may use)")
+    var loops: String?
+
+    /// `--max-connections` for `RELAYD_MAX_CONNECTIONS` (and `--port` for `PORT`), for messages.
+    static func flagName(for variable: String) -> String {
+        variable.replacingPrefix("RELAYD_").lowercased().split(separator: "_").joined(separator: "-")
+    }
+
+    func run() throws {
+        let settings: Settings
+        do {
+            settings = try Settings(options: self, environment: Self.environment())
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let level = settings.logLevel
+        let format = settings.logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: LogHandler = format == .json
+                ? JSONLogHandler(label: label)
+                : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "relayd")
+        let server = HTTPServer(configuration: settings.server, logger: logger)
+        do {
+            try server.start()
+        } catch {
+            logger.critical("cannot listen", metadata: ["host": "\(settings.server.host)", "port": "\(settings.server.port)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        var summary = settings.summary
+        summary["address"] = "\(server.localAddress.map(String.init(describing:)) ?? "?")"
+        logger.info("relayd started", metadata: summary)
+        let watcher = SignalWatcher { signal in
+            logger.info("shutting down: draining", metadata: [
+                "signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")",
+                "drain_s": "\(settings.server.drainSeconds)",
+                "connections": "\(server.connectionCount)",
+            ])
+            server.shutdown {
+                logger.info("stopped")
+                Glibc.exit(0)
+            }
+        }
+        withExtendedLifetime(watcher) { dispatchMain() }
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}

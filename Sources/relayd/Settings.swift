@@ -1,0 +1,80 @@
+import Logging
+import RelayServer
+
+/// Turns flags and environment variables into a configuration. Flags win over the
+/// environment; the environment wins over defaults. Railway and Docker set variables, a
+/// developer types flags.
+struct Settings {
+    var server = ServerConfiguration()
+    var logLevel: Logger.Level = .info
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String { case text, json }
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(options: Relayd, environment: [String: String]) throws {
+        func value(_ flag: String?, _ variable: String) -> (String, String)? {
+            if let flag { return (flag, "--" + Relayd.flagName(for: variable)) }
+            if let env = environment[variable], !env.isEmpty { return (env, variable) }
+            return nil
+        }
+        func number<T: LosslessStringConvertible & Comparable>(_ flag: String?, _ variable: String, minimum: T) throws -> T? {
+            guard let (text, source) = value(flag, variable) else { return nil }
+            guard let number = T(text.trimmingSpaces), number >= minimum else {
+                throw Invalid(description: "\(source) must be a number >= \(minimum), got '\(text)'")
+            }
+            return number
+        }
+        if let (host, _) = value(options.host, "RELAYD_HOST") { server.host = host }
+        if let port: Int = try number(options.port, "PORT", minimum: 0) {
+            guard port <= 65535 else { throw Invalid(description: "port must be at most 65535, got \(port)") }
+            server.port = port
+        }
+        if let (text, source) = value(options.logLevel, "RELAYD_LOG_LEVEL") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw Invalid(description: "\(source) must be one of trace, debug, info, notice, warning, error, critical; got '\(text)'")
+            }
+            logLevel = level
+        }
+        if let (text, source) = value(options.logFormat, "RELAYD_LOG_FORMAT") {
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw Invalid(description: "\(source) must be text or json, got '\(text)'")
+            }
+            logFormat = format
+        }
+        if let (origins, _) = value(options.corsOrigins, "RELAYD_CORS_ORIGINS") { server.cors = CORSPolicy(parsing: origins) }
+        if let max: Int = try number(options.maxConnections, "RELAYD_MAX_CONNECTIONS", minimum: 1) { server.maxConnections = max }
+        if let seconds: Double = try number(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
+        if let seconds: Double = try number(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
+        if let seconds: Double = try number(options.idleTimeout, "RELAYD_IDLE_TIMEOUT", minimum: 0.1) { server.idleTimeout = seconds }
+        if let bytes: Int = try number(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
+        if let loops: Int = try number(options.loops, "RELAYD_LOOPS", minimum: 1) { server.loopCount = loops }
+    }
+
+    /// The start-up summary: every setting that shapes behaviour, no secrets.
+    var summary: Logger.Metadata {
+        [
+            "version": "\(RelaydVersion.string)",
+            "max_connections": "\(server.maxConnections)",
+            "drain_s": "\(server.drainSeconds)",
+            "header_timeout_s": "\(server.headerTimeout)",
+            "idle_timeout_s": "\(server.idleTimeout)",
+            "max_body_bytes": "\(server.limits.maxBodyBytes)",
+            "loops": "\(server.loopCount)",
+            "cors": "\(server.cors.isEmpty ? "none" : (server.cors.allowsAnyOrigin ? "*" : "list"))",
+            "log_format": "\(logFormat.rawValue)",
+        ]
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var slice = Substring(self)
+        while slice.first == " " { slice.removeFirst() }
+        while slice.last == " " { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "HTTP1", "RelayIO", "relayd"]
+            dependencies: ["RelayServer", "HTTP1", "RelayIO"]
         ),
     ],
     swiftLanguageModes: [.v6]

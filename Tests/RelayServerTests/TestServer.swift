@@ -1,0 +1,93 @@
+import Dispatch
+import Foundation
+import HTTP1
+import RelayServer
+
+/// Starts an `HTTPServer` on 127.0.0.1 and a free port, with a few routes tests use, runs
+/// the body, and shuts the server down.
+func withServer(
+    _ configure: (inout ServerConfiguration) -> Void = { _ in },
+    routes: (HTTPServer) -> Void = { _ in },
+    _ body: (HTTPServer, Int) throws -> Void
+) throws {
+    var configuration = ServerConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    configuration.loopCount = 2
+    configure(&configuration)
+    let server = HTTPServer(configuration: configuration)
+    installTestRoutes(on: server)
+    routes(server)
+    try server.start()
+    defer { shutdownAndWait(server, drainSeconds: 0) }
+    try body(server, server.localAddress!.port)
+}
+
+func shutdownAndWait(_ server: HTTPServer, drainSeconds: Double) {
+    let done = DispatchSemaphore(value: 0)
+    server.shutdown(drainSeconds: drainSeconds) { done.signal() }
+    done.wait()
+}
+
+/// `/echo?x` answers `x`; `POST /echo` answers the body; `/slow?ms` answers after a delay
+/// from another queue; `/stream?n&ms` streams n chunks `chunk-i\n`, ms apart.
+func installTestRoutes(on server: HTTPServer) {
+    server.route(.get, "/echo") { request, responder in
+        responder.respond(HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain"], body: Array((request.head.query ?? "").utf8)))
+    }
+    server.route(.post, "/echo") { request, responder in
+        responder.respond(HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: request.body))
+    }
+    server.route(.get, "/slow") { request, responder in
+        let milliseconds = Int(request.head.query ?? "") ?? 300
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+            responder.respond(HTTPResponse(status: .ok, body: Array("slow done".utf8)))
+        }
+    }
+    server.route(.get, "/stream") { request, responder in
+        let query = request.head.query.map(queryItems) ?? [:]
+        let count = Int(query["n"] ?? "") ?? 3
+        let interval = Int(query["ms"] ?? "") ?? 50
+        responder.startStream(headers: ["Content-Type": "text/plain"])
+        for index in 0..<count {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(interval * (index + 1))) {
+                responder.write("chunk-\(index)\n")
+                if index == count - 1 { responder.finish() }
+            }
+        }
+    }
+}
+
+func queryItems(_ query: Substring) -> [String: String] {
+    var items: [String: String] = [:]
+    for pair in query.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1)
+        items[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+    }
+    return items
+}
+
+/// Runs a command and returns its exit status and standard output.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The path of a program on PATH, if any.
+func which(_ name: String) -> String? {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let path = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}

@@ -18,22 +18,20 @@ public protocol ConnectionDelegate: AnyObject {
     func connectionDidClose(_ connection: Connection)
 }
 
-/// One accepted TCP socket, pinned to an event loop. The only owner of its file descriptor:
-/// reads run from a Dispatch read source that is resumed only while the delegate wants
-/// input; writes go straight to `send` and a write source exists only after `EAGAIN`
-/// (STYLE.md §4). Bounding the outbound buffer is the delegate's policy: it sees
-/// `outboundByteCount` after each write.
-public final class Connection: @unchecked Sendable {
+/// One accepted TCP socket, pinned to an event loop, and the only owner of its descriptor.
+/// Read interest is registered only while the delegate wants input; writes go straight to
+/// `send`, and write interest exists only after `EAGAIN`. Bounding the
+/// outbound buffer is the delegate's policy: it sees `outboundByteCount` after each write.
+public final class Connection: PollerClient, @unchecked Sendable {
     public let id: UInt64
     public let loop: EventLoop
     public let peer: SocketAddress
 
     private let fd: Int32
-    private let readSource: DispatchSourceRead
-    private var readSourceSuspended = true // created inactive
+    private var registered = false
     private var wantsRead = false
-    private var writeSource: DispatchSourceWrite?
-    private var writeSourceSuspended = true
+    private var watchingRead = false
+    private var watchingWrite = false
     private var outbound = OutboundBuffer()
     private var lingering = false
     private var closeWhenFlushed = false
@@ -46,7 +44,6 @@ public final class Connection: @unchecked Sendable {
         self.peer = peer
         self.id = id
         self.loop = loop
-        readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
         SocketOptions.setNoDelay(fd)
     }
 
@@ -55,27 +52,28 @@ public final class Connection: @unchecked Sendable {
 
     /// Starts delivering events to `delegate`. Call on the loop.
     public func start(delegate: ConnectionDelegate) {
+        guard !isClosed else { return }
         self.delegate = delegate
-        readSource.setEventHandler { [unowned self] in self.readable() }
-        readSource.setCancelHandler { [fd] in
-            SocketOptions.closeDescriptor(fd)
-        }
-        setReading(true)
+        wantsRead = true
+        watchingRead = true
+        registered = true
+        loop.poller.register(fd, client: self, read: true, write: false)
     }
 
-    /// Whether the read source runs. The delegate turns it off while it cannot take more
-    /// input (a response is pending, the outbound buffer is full).
+    /// Whether input is wanted. The delegate turns it off while it cannot take more
+    /// (a response is pending, the outbound buffer is full).
     public func setReading(_ enabled: Bool) {
         wantsRead = enabled
-        guard !isClosed else { return }
-        let run = enabled || lingering
-        if run, readSourceSuspended {
-            readSourceSuspended = false
-            readSource.resume()
-        } else if !run, !readSourceSuspended {
-            readSourceSuspended = true
-            readSource.suspend()
-        }
+        updateInterest()
+    }
+
+    /// Read interest: while the delegate wants input, and while lingering (to see the peer's FIN).
+    private func updateInterest() {
+        guard registered, !isClosed else { return }
+        let read = wantsRead || lingering
+        guard read != watchingRead else { return }
+        watchingRead = read
+        loop.poller.update(fd, read: read, write: watchingWrite)
     }
 
     // MARK: Writing
@@ -92,9 +90,9 @@ public final class Connection: @unchecked Sendable {
         outbound.withAppendable(body)
     }
 
-    /// Hands queued bytes to the kernel now; what it cannot take waits for a write source.
+    /// Hands queued bytes to the kernel now; what it cannot take waits for writability.
     public func flush() {
-        guard !isClosed, writeSourceSuspended || writeSource == nil else { return }
+        guard !isClosed, !watchingWrite else { return }
         drainOutbound()
     }
 
@@ -107,8 +105,8 @@ public final class Connection: @unchecked Sendable {
                 return max(result, 0)
             }
             if failure == EINTR { continue }
-            if failure == EAGAIN || failure == EWOULDBLOCK || (failure == 0 && !outbound.isEmpty && sent == 0) {
-                armWriteSource()
+            if failure == EAGAIN || failure == EWOULDBLOCK || (failure == 0 && sent == 0) {
+                setWatchingWrite(true)
                 return
             }
             if failure != 0 {
@@ -116,36 +114,21 @@ public final class Connection: @unchecked Sendable {
                 return
             }
         }
-        outboundDrained()
+        if closeWhenFlushed, !lingering { startLingering() }
     }
 
-    private func armWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in self.writable() }
-            writeSource = source
-        }
-        if writeSourceSuspended {
-            writeSourceSuspended = false
-            writeSource!.resume()
-        }
+    private func setWatchingWrite(_ watching: Bool) {
+        guard watching != watchingWrite, registered, !isClosed else { return }
+        watchingWrite = watching
+        loop.poller.update(fd, read: watchingRead, write: watching)
     }
 
-    private func writable() {
+    func pollerWritable() {
         guard !isClosed else { return }
         drainOutbound()
-        if outbound.isEmpty, !isClosed {
-            if !writeSourceSuspended {
-                writeSourceSuspended = true
-                writeSource?.suspend()
-            }
-            delegate?.connectionDidDrainOutbound(self)
-        }
-    }
-
-    private func outboundDrained() {
-        guard closeWhenFlushed, !lingering else { return }
-        startLingering()
+        guard outbound.isEmpty, !isClosed else { return }
+        setWatchingWrite(false)
+        delegate?.connectionDidDrainOutbound(self)
     }
 
     // MARK: Closing
@@ -157,7 +140,7 @@ public final class Connection: @unchecked Sendable {
         guard !isClosed, !closeWhenFlushed else { return }
         closeWhenFlushed = true
         loop.schedule(after: linger + 30) { [weak self] in self?.close() } // a peer that never reads
-        if outbound.isEmpty, writeSourceSuspended || writeSource == nil {
+        if outbound.isEmpty {
             startLingering(linger)
         } else {
             flush()
@@ -167,7 +150,7 @@ public final class Connection: @unchecked Sendable {
     private func startLingering(_ seconds: Double = 2) {
         lingering = true
         shutdown(fd, Int32(SHUT_WR))
-        setReading(wantsRead)
+        updateInterest()
         loop.schedule(after: seconds) { [weak self] in self?.close() }
     }
 
@@ -176,21 +159,8 @@ public final class Connection: @unchecked Sendable {
         guard !isClosed else { return }
         isClosed = true
         outbound.removeAll()
-        if let writeSource {
-            writeSource.setEventHandler(handler: nil)
-            if writeSourceSuspended { writeSource.resume() }
-            writeSource.cancel()
-        }
-        writeSource = nil
-        // The read source's cancel handler closes the fd. libdispatch requires the fd to stay
-        // open until every source on it is cancelled; the write source was cancelled first on
-        // the same serial queue.
-        readSource.setEventHandler(handler: nil)
-        if readSourceSuspended {
-            readSourceSuspended = false
-            readSource.resume()
-        }
-        readSource.cancel()
+        if registered { loop.poller.unregister(fd) }
+        SocketOptions.closeDescriptor(fd)
         let delegate = self.delegate
         self.delegate = nil
         delegate?.connectionDidClose(self)
@@ -198,7 +168,7 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: Reading
 
-    private func readable() {
+    func pollerReadable() {
         guard !isClosed else { return }
         let buffer = loop.readBuffer
         let count = read(fd, buffer.baseAddress, buffer.count)
@@ -210,12 +180,9 @@ public final class Connection: @unchecked Sendable {
                 close()
                 return
             }
-            // Level-triggered: stop reading or the source fires forever on EOF.
+            // Level-triggered: stop watching, or EOF is reported forever.
             wantsRead = false
-            if !readSourceSuspended {
-                readSourceSuspended = true
-                readSource.suspend()
-            }
+            updateInterest()
             delegate?.connectionDidReadEOF(self)
         } else if errno != EAGAIN, errno != EWOULDBLOCK, errno != EINTR {
             close()

@@ -2,7 +2,7 @@ import Dispatch
 import Synchronization
 
 /// A serial Dispatch queue that owns a set of connections for their whole life, so their
-/// state needs no locks (STYLE.md §4). Work from elsewhere reaches it with `execute`.
+/// state needs no locks. Work from elsewhere reaches it with `execute`.
 public final class EventLoop: @unchecked Sendable {
     public let queue: DispatchQueue
     public let index: Int
@@ -10,6 +10,8 @@ public final class EventLoop: @unchecked Sendable {
     /// queue, and the bytes are handed to the parser (which copies what it keeps) before the
     /// next read. Touched only on `queue`.
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// Readiness of this loop's sockets.
+    let poller: Poller
 
     private static let key = DispatchSpecificKey<Int>()
 
@@ -18,6 +20,7 @@ public final class EventLoop: @unchecked Sendable {
         queue = DispatchQueue(label: "relayd.loop.\(index)")
         queue.setSpecific(key: Self.key, value: index + 1)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readBufferSize, alignment: 16)
+        poller = Poller(queue: queue)
     }
 
     deinit { readBuffer.deallocate() }

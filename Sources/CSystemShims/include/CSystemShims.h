@@ -2,6 +2,7 @@
 #define RELAYD_C_SYSTEM_SHIMS_H
 
 #include <sys/socket.h>
+#include <sys/epoll.h>
 
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC: one call instead of accept + two fcntl.
 /// Glibc declares it only under _GNU_SOURCE, which Swift's Glibc module does not define.

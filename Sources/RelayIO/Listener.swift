@@ -25,8 +25,10 @@ public final class Listener: @unchecked Sendable {
     public private(set) var shedCount = 0
 
     /// Answer to a connection that cannot be served at all (out of descriptors).
-    static let overloadResponse: [UInt8] = Array(
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 80\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{\"error\":{\"code\":\"overloaded\",\"message\":\"server is out of file descriptors\"}}\n".utf8)
+    static let overloadResponse: [UInt8] = {
+        let body = "{\"error\":{\"code\":\"overloaded\",\"message\":\"server is out of file descriptors\"}}\n"
+        return Array("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\nRetry-After: 1\r\n\r\n\(body)".utf8)
+    }()
 
     /// Binds and listens. `host` is an address or name; `::` listens dual-stack (IPv4 too)
     /// and falls back to `0.0.0.0` where IPv6 is unavailable.
@@ -115,6 +117,10 @@ public final class Listener: @unchecked Sendable {
         queue.sync {
             guard !stopped else { return }
             stopped = true
+            // The descriptor is closed by the source's cancel handler, which runs later;
+            // shutting the socket down now makes the kernel refuse new connections at once
+            // instead of queueing them in the backlog of a socket nobody will accept from.
+            shutdown(fd, Int32(SHUT_RDWR))
             if let source {
                 if suspended { source.resume() }
                 source.cancel()

@@ -51,7 +51,9 @@ public struct RequestHead: Sendable {
            target[colon...].hasPrefix("://") {
             // absolute-form (RFC 9112 §3.2.2): skip scheme and authority.
             target = target[target.index(colon, offsetBy: 3)...]
-            target = target.firstIndex(of: "/").map { target[$0...] } ?? "/"
+            // The authority ends at the first "/" or "?" (RFC 3986 §3.2); an empty path is "/".
+            let authorityEnd = target.firstIndex { $0 == "/" || $0 == "?" } ?? target.endIndex
+            target = authorityEnd < target.endIndex && target[authorityEnd] == "/" ? target[authorityEnd...] : "/"
         }
         if let query = target.firstIndex(of: "?") { return target[..<query] }
         return target

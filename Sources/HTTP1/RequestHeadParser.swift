@@ -86,11 +86,11 @@ enum RequestHeadParser {
             if head.version == .http1_0 { throw HTTPParseError(.transferEncodingInHTTP10) }
             if !contentLengths.isEmpty { throw HTTPParseError(.conflictingFraming) }
             let codings = head.headers.tokens("Transfer-Encoding")
-            guard codings.last == "chunked" else {
-                throw HTTPParseError(codings.isEmpty ? .chunkedNotFinal : (codings.contains("chunked") ? .chunkedNotFinal : .unsupportedTransferCoding))
-            }
+            // RFC 9112 §6.3: chunked not last means the length cannot be known: 400, always.
+            guard codings.last == "chunked" else { throw HTTPParseError(.chunkedNotFinal) }
             if codings.count > 1 {
-                // chunked twice is malformed; any other coding before it is one we do not decode.
+                // chunked twice is malformed; any other coding before it is one we do not
+                // decode (RFC 9112 §6.1: 501).
                 throw HTTPParseError(codings.dropLast().contains("chunked") ? .chunkedNotFinal : .unsupportedTransferCoding)
             }
             return .chunked

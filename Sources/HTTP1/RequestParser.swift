@@ -182,7 +182,10 @@ public struct RequestParser: Sendable {
                 let byte = bytes[index]
                 if byte == ASCII.lf {
                     guard index > start, bytes[index - 1] == ASCII.cr else { throw HTTPParseError(.bareLineFeed) }
-                    if index - 1 == lineStart { return (index + 1, index + 1, lines, lineStart) } // the empty line
+                    if index - 1 == lineStart { // the empty line
+                        if lines > 0, index + 1 - start > limits.maxHeaderBytes { throw HTTPParseError(.headerSectionTooLarge) }
+                        return (index + 1, index + 1, lines, lineStart)
+                    }
                     if lines == 0 {
                         try Self.checkRequestLineLength(UnsafeBufferPointer(rebasing: bytes[lineStart..<(index - 1)]), limits: limits)
                     }

@@ -12,8 +12,8 @@ public struct ResponseHead: Sendable {
     }
 
     /// `status-line *( field-line CRLF ) CRLF` (RFC 9112 §4, §5), appended to `output`.
-    /// Header values that would break framing (CR, LF, NUL) are replaced by spaces: a route
-    /// must never be able to inject a header line.
+    /// Header values that would break framing (CR, LF, NUL) are replaced by spaces and
+    /// non-token bytes are dropped from names: a route must never be able to inject a line.
     public func encode(into output: inout [UInt8]) {
         output.append(contentsOf: version == .http1_0 ? HTTPWire.http10 : HTTPWire.http11)
         output.append(ASCII.space)
@@ -23,7 +23,7 @@ public struct ResponseHead: Sendable {
         output.append(ASCII.cr)
         output.append(ASCII.lf)
         for field in headers {
-            output.append(contentsOf: field.name.utf8)
+            for byte in field.name.utf8 where ASCII.isToken(byte) { output.append(byte) }
             output.append(ASCII.colon)
             output.append(ASCII.space)
             for byte in field.value.utf8 {

@@ -12,7 +12,6 @@ import PackageDescription
 
 let package = Package(
     name: "relayd",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "relayd", targets: ["relayd"]),
     ],

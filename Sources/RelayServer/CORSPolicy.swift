@@ -22,11 +22,12 @@ public struct CORSPolicy: Sendable, Equatable {
 
     init(rules: [Rule]) { self.rules = rules }
 
-    /// Parses a comma-separated list; empty entries are ignored.
+    /// Parses a comma-separated list; empty entries are ignored, and `none` (alone) allows no
+    /// cross-origin caller at all (an environment variable cannot be set to an empty list).
     public init(parsing list: String) {
         rules = list.split(separator: ",").compactMap { entry in
             let origin = entry.trimmingCharacters(in: " \t").lowercased()
-            if origin.isEmpty { return nil }
+            if origin.isEmpty || origin == "none" { return nil }
             if origin == "*" { return .any }
             if origin.contains("*") { return .pattern(origin.split(separator: "*", omittingEmptySubsequences: false).map(String.init)) }
             return .exact(origin.hasSuffix("/") ? String(origin.dropLast()) : origin)

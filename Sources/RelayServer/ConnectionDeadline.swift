@@ -1,5 +1,5 @@
 /// The timeout policy of one HTTP connection, as a value-type state machine with the clock
-/// passed in (STYLE.md §3): the connection reports phase changes, a periodic sweep asks
+/// passed in: the connection reports phase changes, a periodic sweep asks
 /// `check(at:)`, and tests drive it with made-up instants instead of sleeping.
 public struct ConnectionDeadline: Sendable {
     public enum Phase: Sendable, Equatable {

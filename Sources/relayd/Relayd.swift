@@ -30,7 +30,7 @@ struct Relayd: ParsableCommand {
     @Option(help: "text, or json for one JSON object per line. (env: RELAYD_LOG_FORMAT; default: text)")
     var logFormat: String?
 
-    @Option(help: "Origins allowed by CORS and for WebSockets, comma-separated: exact origins, patterns such as https://*.vercel.app or http://localhost:*, or *. (env: RELAYD_CORS_ORIGINS; default: *)")
+    @Option(help: "Origins allowed by CORS and for WebSockets, comma-separated: exact origins, patterns such as https://*.vercel.app or http://localhost:*, * for any, or none. (env: RELAYD_CORS_ORIGINS; default: *)")
     var corsOrigins: String?
 
     @Option(help: "Open connections beyond this get 503. (env: RELAYD_MAX_CONNECTIONS; default: 10000)")

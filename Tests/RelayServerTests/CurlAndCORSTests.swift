@@ -123,6 +123,7 @@ struct CurlAndCORSTests {
         ("http://localhost:*", "http://localhost:3000", true),
         ("http://localhost:*", "http://localhost", false),
         ("", "https://a.example", false),
+        ("none", "https://a.example", false),
         ("https://a.example, https://b.example", "https://b.example", true),
     ])
     func originPatterns(list: String, origin: String, allowed: Bool) {

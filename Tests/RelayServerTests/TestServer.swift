@@ -29,6 +29,11 @@ func shutdownAndWait(_ server: HTTPServer, drainSeconds: Double) {
     done.wait()
 }
 
+/// Producers for the test routes. A serial queue of their own (overcommitting, like every
+/// serial queue): the global concurrent queue is only as wide as the CPUs, and tests that
+/// block threads would make its timers fire late and together.
+let producerQueue = DispatchQueue(label: "test.producers")
+
 /// `/echo?x` answers `x`; `POST /echo` answers the body; `/slow?ms` answers after a delay
 /// from another queue; `/stream?n&ms` streams n chunks `chunk-i\n`, ms apart.
 func installTestRoutes(on server: HTTPServer) {
@@ -40,7 +45,7 @@ func installTestRoutes(on server: HTTPServer) {
     }
     server.route(.get, "/slow") { request, responder in
         let milliseconds = Int(request.head.query ?? "") ?? 300
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+        producerQueue.asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
             responder.respond(HTTPResponse(status: .ok, body: Array("slow done".utf8)))
         }
     }
@@ -50,7 +55,7 @@ func installTestRoutes(on server: HTTPServer) {
         let interval = Int(query["ms"] ?? "") ?? 50
         responder.startStream(headers: ["Content-Type": "text/plain"])
         for index in 0..<count {
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(interval * (index + 1))) {
+            producerQueue.asyncAfter(deadline: .now() + .milliseconds(interval * (index + 1))) {
                 responder.write("chunk-\(index)\n")
                 if index == count - 1 { responder.finish() }
             }

@@ -23,11 +23,20 @@ public struct ResponseHead: Sendable {
         output.append(ASCII.cr)
         output.append(ASCII.lf)
         for field in headers {
-            for byte in field.name.utf8 where ASCII.isToken(byte) { output.append(byte) }
+            // Check first, then append in one call: byte-wise appends dominated the profile.
+            let name = field.name.utf8
+            if name.allSatisfy(ASCII.isToken) {
+                output.append(contentsOf: name)
+            } else {
+                for byte in name where ASCII.isToken(byte) { output.append(byte) }
+            }
             output.append(ASCII.colon)
             output.append(ASCII.space)
-            for byte in field.value.utf8 {
-                output.append(byte == ASCII.cr || byte == ASCII.lf || byte == 0 ? ASCII.space : byte)
+            let value = field.value.utf8
+            if value.allSatisfy({ $0 != ASCII.cr && $0 != ASCII.lf && $0 != 0 }) {
+                output.append(contentsOf: value)
+            } else {
+                for byte in value { output.append(byte == ASCII.cr || byte == ASCII.lf || byte == 0 ? ASCII.space : byte) }
             }
             output.append(ASCII.cr)
             output.append(ASCII.lf)

@@ -84,6 +84,66 @@ struct ExecutableTests {
         #expect(log.contains("\(port)"))
     }
 
+    /// Out of file descriptors: extra clients get a 503 and are closed, the accept loop does
+    /// not spin on EMFILE, and service resumes when descriptors free up.
+    @Test func runningOutOfDescriptorsShedsWithoutSpinning() throws {
+        let port = try freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "ulimit -n 64 && exec \"$0\" --host 127.0.0.1 --port \(port) --log-level error", Self.binary]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { process.terminate(); process.waitUntilExit() }
+
+        var admitted: [RawClient] = []
+        var shed = 0
+        for _ in 0..<200 where shed < 3 {
+            guard let client = try? RawClient(port: port, timeout: 3) else {
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
+            try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            let response = try client.readResponse()
+            if response.status == 200 {
+                admitted.append(client)
+            } else {
+                #expect(response.status == 503)
+                #expect(response.text.contains("overloaded"))
+                shed += 1
+            }
+        }
+        #expect(shed == 3)
+        #expect(admitted.count > 20 && admitted.count < 64)
+
+        // Connections waiting in the backlog while the process has no descriptor left: the
+        // listener must back off, not spin.
+        let waiting = try (0..<5).map { _ in try RawClient(port: port, timeout: 3) }
+        let pid = process.processIdentifier
+        let before = try cpuSeconds(pid)
+        Thread.sleep(forTimeInterval: 1)
+        let used = try cpuSeconds(pid) - before
+        #expect(used < 0.5, "server used \(used) s of CPU in 1 s while out of descriptors")
+        _ = waiting
+
+        admitted.forEach { $0.close() }
+        var recovered = false
+        for _ in 0..<100 where !recovered {
+            if let client = try? RawClient(port: port, timeout: 3) {
+                try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+                recovered = (try? client.readResponse().status) == 200
+            }
+            if !recovered { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(recovered)
+    }
+
+    private func cpuSeconds(_ pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     private func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

@@ -12,9 +12,14 @@ public struct ResponseHead: Sendable {
     }
 
     /// `status-line *( field-line CRLF ) CRLF` (RFC 9112 §4, §5), appended to `output`.
-    /// Header values that would break framing (CR, LF, NUL) are replaced by spaces and
-    /// non-token bytes are dropped from names: a route must never be able to inject a line.
     public func encode(into output: inout [UInt8]) {
+        Self.appendStatusLine(status, version: version, to: &output)
+        for field in headers { Self.appendField(field.name, field.value, to: &output) }
+        Self.appendEnd(to: &output)
+    }
+
+    /// The pieces of `encode`, for a server that adds its own fields without building a list.
+    public static func appendStatusLine(_ status: HTTPStatus, version: HTTPVersion = .http1_1, to output: inout [UInt8]) {
         output.append(contentsOf: version == .http1_0 ? HTTPWire.http10 : HTTPWire.http11)
         output.append(ASCII.space)
         HTTPWire.appendDecimal(status.code, to: &output)
@@ -22,25 +27,42 @@ public struct ResponseHead: Sendable {
         output.append(contentsOf: status.reasonPhrase.utf8)
         output.append(ASCII.cr)
         output.append(ASCII.lf)
-        for field in headers {
-            // Check first, then append in one call: byte-wise appends dominated the profile.
-            let name = field.name.utf8
-            if name.allSatisfy(ASCII.isToken) {
-                output.append(contentsOf: name)
-            } else {
-                for byte in name where ASCII.isToken(byte) { output.append(byte) }
-            }
-            output.append(ASCII.colon)
-            output.append(ASCII.space)
-            let value = field.value.utf8
-            if value.allSatisfy({ $0 != ASCII.cr && $0 != ASCII.lf && $0 != 0 }) {
-                output.append(contentsOf: value)
-            } else {
-                for byte in value { output.append(byte == ASCII.cr || byte == ASCII.lf || byte == 0 ? ASCII.space : byte) }
-            }
-            output.append(ASCII.cr)
-            output.append(ASCII.lf)
+    }
+
+    /// One `name: value` line. Values that would break framing (CR, LF, NUL) become spaces and
+    /// non-token bytes are dropped from names: a route must never be able to inject a line.
+    /// Checking first and appending in one call matters: byte-wise appends showed in profiles.
+    public static func appendField(_ name: String, _ value: String, to output: inout [UInt8]) {
+        let nameBytes = name.utf8
+        if nameBytes.allSatisfy(ASCII.isToken) {
+            output.append(contentsOf: nameBytes)
+        } else {
+            for byte in nameBytes where ASCII.isToken(byte) { output.append(byte) }
         }
+        output.append(ASCII.colon)
+        output.append(ASCII.space)
+        let valueBytes = value.utf8
+        if valueBytes.allSatisfy({ $0 != ASCII.cr && $0 != ASCII.lf && $0 != 0 }) {
+            output.append(contentsOf: valueBytes)
+        } else {
+            for byte in valueBytes { output.append(byte == ASCII.cr || byte == ASCII.lf || byte == 0 ? ASCII.space : byte) }
+        }
+        output.append(ASCII.cr)
+        output.append(ASCII.lf)
+    }
+
+    /// A `name: <decimal>` line (`Content-Length`) without formatting a String.
+    public static func appendField(_ name: StaticString, decimal value: Int, to output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        output.append(ASCII.colon)
+        output.append(ASCII.space)
+        HTTPWire.appendDecimal(value, to: &output)
+        output.append(ASCII.cr)
+        output.append(ASCII.lf)
+    }
+
+    /// The empty line that ends the head.
+    public static func appendEnd(to output: inout [UInt8]) {
         output.append(ASCII.cr)
         output.append(ASCII.lf)
     }

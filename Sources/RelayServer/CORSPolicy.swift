@@ -69,14 +69,16 @@ public struct CORSPolicy: Sendable, Equatable {
         character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-")
     }
 
-    /// Headers for an actual (non-preflight) response to a request from `origin`.
-    /// Leaves headers a response already set (a preflight answer) alone.
+    /// Headers for an actual (non-preflight) response to a request from `origin`, given to
+    /// `add` one by one. Leaves alone what the response already set (a preflight answer).
+    public func forEachResponseHeader(origin: String?, existing: HeaderFields, _ add: (String, String) -> Void) {
+        guard !rules.isEmpty, !existing.contains("Access-Control-Allow-Origin") else { return }
+        if !existing.containsToken("Vary", "Origin") { add("Vary", "Origin") }
+        if let origin, allows(origin: origin) { add("Access-Control-Allow-Origin", origin) }
+    }
+
     public func responseHeaders(origin: String?, into headers: inout HeaderFields) {
-        guard !rules.isEmpty, !headers.contains("Access-Control-Allow-Origin") else { return }
-        if !headers.containsToken("Vary", "Origin") { headers.add("Vary", "Origin") }
-        if let origin, allows(origin: origin) {
-            headers.add("Access-Control-Allow-Origin", origin)
-        }
+        forEachResponseHeader(origin: origin, existing: headers) { headers.add($0, $1) }
     }
 
     /// The answer to a preflight (`OPTIONS` with `Access-Control-Request-Method`), given

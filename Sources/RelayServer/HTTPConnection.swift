@@ -65,7 +65,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         context.openConnections.subtract(1, ordering: .relaxed)
         exchange?.end(closed: true)
         exchange = nil
-        if context.logger.logLevel <= .trace {
+        if context.logsTrace {
             context.logger.trace("connection closed", metadata: ["relayd.conn": "\(connection.id)"])
         }
     }
@@ -178,32 +178,49 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         }
     }
 
-    /// The headers every response gets: CORS, Date, and the connection's fate.
-    private func finalHeaders(_ headers: HeaderFields, for request: HTTPRequest) -> HeaderFields {
-        var headers = headers
-        configuration.cors.responseHeaders(origin: request.headers["Origin"], into: &headers)
-        headers.add("Date", loopContext.date)
-        if !keepAlive {
-            headers.add("Connection", "close")
-        } else if request.head.version == .http1_0 {
-            headers.add("Connection", "keep-alive")
-        }
-        return headers
+    /// How a response's body is delimited.
+    private enum Framing {
+        case contentLength(Int)
+        case chunked
+        /// No length: 1xx/204/304, or a body that ends when the connection closes (HTTP/1.0 stream).
+        case none
     }
+
+    /// Writes a status line, the route's headers, and the fields every response gets (CORS,
+    /// Date, framing, the connection's fate) straight into the outbound buffer: no header
+    /// list is built per response. `body` follows the head.
+    private func writeHead(_ status: HTTPStatus, _ headers: HeaderFields, origin: String?, framing: Framing, body: [UInt8]? = nil) {
+        let date = loopContext.date
+        let connectionValue: String? = !keepAlive ? "close" : (keepAliveNeedsSaying ? "keep-alive" : nil)
+        let cors = configuration.cors
+        connection.write { output in
+            ResponseHead.appendStatusLine(status, to: &output)
+            for field in headers { ResponseHead.appendField(field.name, field.value, to: &output) }
+            cors.forEachResponseHeader(origin: origin, existing: headers) { ResponseHead.appendField($0, $1, to: &output) }
+            ResponseHead.appendField("Date", date, to: &output)
+            switch framing {
+            case .contentLength(let length): ResponseHead.appendField("Content-Length", decimal: length, to: &output)
+            case .chunked: ResponseHead.appendField("Transfer-Encoding", "chunked", to: &output)
+            case .none: break
+            }
+            if let connectionValue { ResponseHead.appendField("Connection", connectionValue, to: &output) }
+            ResponseHead.appendEnd(to: &output)
+            if let body { output.append(contentsOf: body) }
+        }
+    }
+
+    /// HTTP/1.0 keeps a connection only when both sides say so (RFC 9112 §9.3).
+    private var keepAliveNeedsSaying = false
 
     func sendResponse(_ response: HTTPResponse, for responder: HTTPResponder) {
         guard responder === exchange else { return }
         responder.status = response.status
-        var headers = finalHeaders(response.headers, for: responder.request)
-        if !response.status.forbidsBody {
-            headers.replace("Content-Length", with: String(response.body.count))
-        }
-        let head = ResponseHead(status: response.status, headers: headers)
-        let includeBody = responder.request.method != .head && !response.status.forbidsBody
-        connection.write { output in
-            head.encode(into: &output)
-            if includeBody { output.append(contentsOf: response.body) }
-        }
+        let request = responder.request
+        keepAliveNeedsSaying = request.head.version == .http1_0
+        let forbidsBody = response.status.forbidsBody
+        writeHead(response.status, response.headers, origin: request.headers["Origin"],
+                  framing: forbidsBody ? .none : .contentLength(response.body.count),
+                  body: request.method == .head || forbidsBody ? nil : response.body)
         complete(responder)
     }
 
@@ -212,10 +229,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         responder.status = status
         let request = responder.request
         if request.head.version == .http1_0 { keepAlive = false } // close-delimited (RFC 9112 §6.3)
-        var headers = finalHeaders(headers, for: request)
+        keepAliveNeedsSaying = false
         streamingChunked = request.head.version == .http1_1
-        if streamingChunked { headers.replace("Transfer-Encoding", with: "chunked") }
-        connection.write(encoding: ResponseHead(status: status, headers: headers).encode)
+        writeHead(status, headers, origin: request.headers["Origin"], framing: streamingChunked ? .chunked : .none)
         if request.method == .head {
             streamingChunked = false
             complete(responder)
@@ -252,7 +268,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     /// Ends the current exchange and moves on to the next request, if any.
     private func complete(_ responder: HTTPResponder) {
-        if context.logger.logLevel <= .debug {
+        if context.logsDebug {
             let request = responder.request
             context.logger.debug("request", metadata: [
                 "relayd.conn": "\(connection.id)",
@@ -276,16 +292,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private func reject(_ status: HTTPStatus, message: String, head: RequestHead?) {
         guard !closing else { return }
         closing = true
-        var headers: HeaderFields = ["Connection": "close", "Date": loopContext.date]
-        if let head { configuration.cors.responseHeaders(origin: head.headers["Origin"], into: &headers) }
-        let response = HTTPResponse.error(status, code: HTTPResponse.errorCode(for: status), message: message, headers: headers)
-        var responseHeaders = response.headers
-        responseHeaders.add("Content-Length", String(response.body.count))
-        connection.write { output in
-            ResponseHead(status: status, headers: responseHeaders).encode(into: &output)
-            output.append(contentsOf: response.body)
-        }
-        if context.logger.logLevel <= .debug {
+        keepAlive = false
+        let response = HTTPResponse.error(status, code: HTTPResponse.errorCode(for: status), message: message)
+        writeHead(status, response.headers, origin: head?.headers["Origin"], framing: .contentLength(response.body.count), body: response.body)
+        if context.logsDebug {
             context.logger.debug("request rejected", metadata: [
                 "relayd.conn": "\(connection.id)", "status": "\(status.code)", "reason": "\(message)",
             ])

@@ -24,10 +24,14 @@ public final class HTTPResponder: @unchecked Sendable {
 
     /// Sends a complete response (with `Content-Length`).
     public func respond(_ response: HTTPResponse) {
-        loop.execute { [self] in
-            guard !ended, status == nil, let connection else { return }
-            connection.sendResponse(response, for: self)
-        }
+        // Synchronous routes answer on the loop: no closure, no hop.
+        if loop.inEventLoop { return respondOnLoop(response) }
+        loop.enqueue { [self] in respondOnLoop(response) }
+    }
+
+    private func respondOnLoop(_ response: HTTPResponse) {
+        guard !ended, status == nil, let connection else { return }
+        connection.sendResponse(response, for: self)
     }
 
     /// Starts a streamed response: chunked for HTTP/1.1, close-delimited for HTTP/1.0.

@@ -11,11 +11,17 @@ final class ServerContext: Sendable {
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
+    /// Read once: the level lives in the log handler, behind an existential, and the hot
+    /// path asks on every request.
+    let logsDebug: Bool
+    let logsTrace: Bool
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
+        logsDebug = logger.logLevel <= .debug
+        logsTrace = logger.logLevel <= .trace
     }
 
     var isDraining: Bool { draining.load(ordering: .relaxed) }

@@ -7,13 +7,7 @@ import Testing
 @Suite("graceful shutdown and streamed responses")
 struct ShutdownAndStreamingTests {
     @Test func shutdownFinishesTheRequestInFlightAndRefusesNewOnes() throws {
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        let server = HTTPServer(configuration: configuration)
-        installTestRoutes(on: server)
-        try server.start()
-        let port = server.localAddress!.port
+        let (server, port) = try startTestServer()
 
         let idle = try RawClient(port: port)
         try idle.send("GET /echo?1 HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -42,13 +36,8 @@ struct ShutdownAndStreamingTests {
     }
 
     @Test func drainDeadlineClosesWhatIsLeft() throws {
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        let server = HTTPServer(configuration: configuration)
-        installTestRoutes(on: server)
-        try server.start()
-        let client = try RawClient(port: server.localAddress!.port)
+        let (server, port) = try startTestServer()
+        let client = try RawClient(port: port)
         try client.send("GET /stream?n=100&ms=100 HTTP/1.1\r\nHost: t\r\n\r\n")
         _ = try client.readResponse(head: true)
         let started = Date()
@@ -59,13 +48,7 @@ struct ShutdownAndStreamingTests {
     }
 
     @Test func healthSays503WhileDraining() throws {
-        var configuration = ServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
-        let server = HTTPServer(configuration: configuration)
-        installTestRoutes(on: server)
-        try server.start()
-        let port = server.localAddress!.port
+        let (server, port) = try startTestServer()
         let holder = try RawClient(port: port)
         try holder.send("GET /slow?600 HTTP/1.1\r\nHost: t\r\n\r\n")
         let pipelined = try RawClient(port: port)

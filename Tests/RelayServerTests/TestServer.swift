@@ -23,6 +23,17 @@ func withServer(
     try body(server, server.localAddress!.port)
 }
 
+/// A started server with the test routes, for tests that drive its shutdown themselves.
+func startTestServer() throws -> (HTTPServer, Int) {
+    var configuration = ServerConfiguration()
+    configuration.host = "127.0.0.1"
+    configuration.port = 0
+    let server = HTTPServer(configuration: configuration)
+    installTestRoutes(on: server)
+    try server.start()
+    return (server, server.localAddress!.port)
+}
+
 func shutdownAndWait(_ server: HTTPServer, drainSeconds: Double) {
     let done = DispatchSemaphore(value: 0)
     server.shutdown(drainSeconds: drainSeconds) { done.signal() }

@@ -50,6 +50,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(
             name: "RelayServerTests",
             dependencies: ["RelayServer", "HTTP1", "RelayIO"]

@@ -1,6 +1,10 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 #include "CSystemShims.h"
 
 int relayd_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
@@ -16,6 +20,14 @@ int relayd_usable_cpu_count(void) {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+#endif
+    return 0;
+}
+
+int relayd_unsent_bytes(int fd) {
+#ifdef __linux__
+    int queued = 0;
+    if (ioctl(fd, SIOCOUTQ, &queued) == 0) return queued;
 #endif
     return 0;
 }

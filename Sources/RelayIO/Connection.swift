@@ -1,3 +1,4 @@
+import CSystemShims
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -34,7 +35,12 @@ public final class Connection: PollerClient, @unchecked Sendable {
     private var watchingWrite = false
     private var outbound = OutboundBuffer()
     private var lingering = false
+    private var lingerSeconds = 2.0
     private var closeWhenFlushed = false
+    private var sawEOF = false
+    /// When `send` last took bytes, or the buffer last became non-empty: a sweep compares it
+    /// with a timeout to find clients that stopped reading.
+    public private(set) var lastWriteProgress = ContinuousClock.now
     public private(set) var isClosed = false
     private var delegate: ConnectionDelegate?
 
@@ -49,6 +55,23 @@ public final class Connection: PollerClient, @unchecked Sendable {
 
     /// Bytes queued but not yet taken by the kernel.
     public var outboundByteCount: Int { outbound.count }
+
+    private var lastKernelQueued = 0
+
+    /// Whether output is still waiting, here or (when asked) in the kernel's send queue.
+    /// Counts the kernel queue shrinking as progress: epoll reports a socket writable only
+    /// once half its send buffer is free, so a client reading steadily but slowly can leave
+    /// `send` without progress for seconds.
+    public func hasUnsentOutput(checkingKernelQueue: Bool) -> Bool {
+        guard !isClosed else { return false }
+        guard checkingKernelQueue || !outbound.isEmpty else { return false }
+        let queued = Int(relayd_unsent_bytes(fd))
+        if queued != lastKernelQueued {
+            if queued < lastKernelQueued { lastWriteProgress = .now }
+            lastKernelQueued = queued
+        }
+        return !outbound.isEmpty || queued > 0
+    }
 
     /// Starts delivering events to `delegate`. Call on the loop.
     public func start(delegate: ConnectionDelegate) {
@@ -81,12 +104,14 @@ public final class Connection: PollerClient, @unchecked Sendable {
     /// Queues bytes; they are sent at the next `flush()`.
     public func write(_ bytes: some Collection<UInt8>) {
         guard !isClosed, !closeWhenFlushed else { return }
+        if outbound.isEmpty { lastWriteProgress = .now }
         outbound.append(bytes)
     }
 
     /// Encodes straight into the outbound buffer.
     public func write(encoding body: (inout [UInt8]) -> Void) {
         guard !isClosed, !closeWhenFlushed else { return }
+        if outbound.isEmpty { lastWriteProgress = .now }
         outbound.withAppendable(body)
     }
 
@@ -104,6 +129,7 @@ public final class Connection: PollerClient, @unchecked Sendable {
                 if result < 0 { failure = errno }
                 return max(result, 0)
             }
+            if sent > 0 { lastWriteProgress = .now }
             if failure == EINTR { continue }
             if failure == EAGAIN || failure == EWOULDBLOCK || (failure == 0 && sent == 0) {
                 setWatchingWrite(true)
@@ -139,19 +165,20 @@ public final class Connection: PollerClient, @unchecked Sendable {
     public func closeAfterFlush(linger: Double = 2) {
         guard !isClosed, !closeWhenFlushed else { return }
         closeWhenFlushed = true
+        lingerSeconds = linger
         loop.schedule(after: linger + 30) { [weak self] in self?.close() } // a peer that never reads
         if outbound.isEmpty {
-            startLingering(linger)
+            startLingering()
         } else {
             flush()
         }
     }
 
-    private func startLingering(_ seconds: Double = 2) {
+    private func startLingering() {
         lingering = true
         shutdown(fd, Int32(SHUT_WR))
         updateInterest()
-        loop.schedule(after: seconds) { [weak self] in self?.close() }
+        loop.schedule(after: lingerSeconds) { [weak self] in self?.close() }
     }
 
     /// Closes the socket now. Idempotent.
@@ -176,10 +203,13 @@ public final class Connection: PollerClient, @unchecked Sendable {
             if lingering { return }
             delegate?.connection(self, didRead: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         } else if count == 0 {
-            if lingering {
+            // A second EOF means epoll is reporting HUP/ERR (the peer reset after its FIN):
+            // those fire even without read interest, and would spin if not acted on.
+            if lingering || sawEOF {
                 close()
                 return
             }
+            sawEOF = true
             // Level-triggered: stop watching, or EOF is reported forever.
             wantsRead = false
             updateInterest()

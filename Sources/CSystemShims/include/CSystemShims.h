@@ -11,4 +11,8 @@ int relayd_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *lengt
 /// The number of CPUs in this process's affinity mask (sched_getaffinity), or 0 if unknown.
 int relayd_usable_cpu_count(void);
 
+/// Bytes in the socket's send queue not yet acknowledged by the peer (ioctl SIOCOUTQ),
+/// or 0 if unknown. ioctl is variadic, which Swift cannot call.
+int relayd_unsent_bytes(int fd);
+
 #endif

@@ -36,6 +36,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     private var configuration: ServerConfiguration { context.configuration }
+    private var sendTimeout: Duration { .milliseconds(Int64(context.configuration.sendTimeout * 1000)) }
 
     // MARK: ConnectionDelegate
 
@@ -47,8 +48,9 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     func connectionDidReadEOF(_ connection: Connection) {
         inputClosed = true
-        if streamingChunked {
-            // The client left in the middle of a stream; nobody will read the rest.
+        if exchange != nil {
+            // The client left while its request was being answered (a closed tab, a
+            // cancelled fetch): abort, so the route's onClose stops whatever it started.
             connection.close()
             return
         }
@@ -56,11 +58,15 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     }
 
     func connectionDidDrainOutbound(_ connection: Connection) {
-        updateReading()
-        exchange?.connectionDrained()
+        if let exchange {
+            exchange.connectionDrained()
+        } else {
+            processInput() // pipelined requests waiting for the output to drain
+        }
     }
 
     func connectionDidClose(_ connection: Connection) {
+        closing = true // nothing more is parsed or dispatched
         loopContext.connections[connection.id] = nil
         context.openConnections.subtract(1, ordering: .relaxed)
         exchange?.end(closed: true)
@@ -77,7 +83,14 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         guard !processing else { return }
         processing = true
         defer { processing = false }
-        while !closing, exchange == nil {
+        // Pipelined requests wait while output is above the watermark: a client that sends
+        // requests but does not read the answers cannot make the server buffer them all.
+        while !closing, exchange == nil, !connection.isClosed {
+            if connection.outboundByteCount >= configuration.outboundHighWatermark {
+                // Hand what we can to the kernel; go on only if that brought us under.
+                connection.flush()
+                if connection.isClosed || connection.outboundByteCount >= configuration.outboundHighWatermark { break }
+            }
             let event: RequestParserEvent?
             do {
                 event = try parser.next()
@@ -95,7 +108,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 dispatch()
             }
         }
-        if !closing, exchange == nil {
+        guard !connection.isClosed else { return }
+        if !closing, exchange == nil, connection.outboundByteCount < configuration.outboundHighWatermark {
             if inputClosed {
                 closing = true
                 connection.closeAfterFlush()
@@ -230,9 +244,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         let request = responder.request
         if request.head.version == .http1_0 { keepAlive = false } // close-delimited (RFC 9112 §6.3)
         keepAliveNeedsSaying = false
-        streamingChunked = request.head.version == .http1_1
+        streamingChunked = request.head.version == .http1_1 && !status.forbidsBody
         writeHead(status, headers, origin: request.headers["Origin"], framing: streamingChunked ? .chunked : .none)
-        if request.method == .head {
+        if request.method == .head || status.forbidsBody {
+            // 1xx, 204 and 304 never have content (RFC 9110 §6.4.1): the stream is empty.
             streamingChunked = false
             complete(responder)
             return
@@ -307,6 +322,15 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     func checkTimeout(at now: ContinuousClock.Instant) {
         guard !closing else { return }
+        if connection.hasUnsentOutput(checkingKernelQueue: deadline.phase == .idle) {
+            // Output is still leaving: the connection is not idle. It is stuck only if the
+            // client has taken nothing for the send timeout.
+            if connection.lastWriteProgress.duration(to: now) >= sendTimeout {
+                closing = true
+                connection.close()
+            }
+            return
+        }
         switch deadline.check(at: now) {
         case .none:
             break

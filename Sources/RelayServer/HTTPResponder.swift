@@ -15,6 +15,8 @@ public final class HTTPResponder: @unchecked Sendable {
     /// Touched on the loop only.
     var status: HTTPStatus?
     var ended = false
+    /// The connection closed before the response ended.
+    private var closedEarly = false
 
     init(request: HTTPRequest, loop: EventLoop, connection: HTTPConnection) {
         self.request = request
@@ -64,7 +66,7 @@ public final class HTTPResponder: @unchecked Sendable {
     /// could not keep up), on the connection's loop. Producers stop there.
     public func onClose(_ handler: @escaping @Sendable () -> Void) {
         loop.execute { [self] in
-            if ended, connection == nil { handler() } else { closeHandlers.append(handler) }
+            if closedEarly { handler() } else if !ended { closeHandlers.append(handler) }
         }
     }
 
@@ -80,6 +82,7 @@ public final class HTTPResponder: @unchecked Sendable {
     func end(closed: Bool) {
         guard !ended else { return }
         ended = true
+        closedEarly = closed
         connection = nil
         drainHandler = nil
         let handlers = closeHandlers

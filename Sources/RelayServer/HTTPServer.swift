@@ -18,6 +18,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var loopContexts: [LoopContext] = []
     private let nextConnectionID = Atomic<UInt64>(1)
     private let rejectedConnections = Atomic<Int>(0)
+    /// Callers of `shutdown` waiting for the drain to end; nil once it has.
+    private let drainWaiters = Mutex<[@Sendable () -> Void]?>([])
 
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "relayd")) {
         self.configuration = configuration
@@ -51,7 +53,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.context = context
         self.listener = listener
         loopContexts = group.loops.map { LoopContext(loop: $0) }
-        let sweepInterval = min(1.0, max(0.05, min(configuration.headerTimeout, configuration.idleTimeout) / 4))
+        let sweepInterval = min(1.0, max(0.05, [configuration.headerTimeout, configuration.idleTimeout, configuration.sendTimeout].min()! / 4))
         for loopContext in loopContexts {
             loopContext.loop.execute {
                 loopContext.sweepTimer = loopContext.loop.scheduleRepeating(every: sweepInterval) {
@@ -110,10 +112,21 @@ public final class HTTPServer: @unchecked Sendable {
     /// (`configuration.drainSeconds` by default), closes the rest, then calls `completion`
     /// on a background queue.
     public func shutdown(drainSeconds: Double? = nil, completion: @escaping @Sendable () -> Void) {
-        guard let context, !context.draining.exchange(true, ordering: .relaxed) else {
+        guard let context else {
             completion()
             return
         }
+        // Every caller is answered when the one drain ends; a second call does not cut it short.
+        let finished = drainWaiters.withLock { waiters -> Bool in
+            guard waiters != nil else { return true }
+            waiters!.append(completion)
+            return false
+        }
+        if finished {
+            completion()
+            return
+        }
+        guard !context.draining.exchange(true, ordering: .relaxed) else { return }
         listener?.stop()
         let loopContexts = self.loopContexts
         for loopContext in loopContexts {
@@ -135,7 +148,13 @@ public final class HTTPServer: @unchecked Sendable {
                         group.leave()
                     }
                 }
-                group.notify(queue: queue, execute: completion)
+                group.notify(queue: queue) { [self] in
+                    let waiters = drainWaiters.withLock { waiters in
+                        defer { waiters = nil }
+                        return waiters ?? []
+                    }
+                    waiters.forEach { $0() }
+                }
                 return
             }
             queue.asyncAfter(deadline: .now() + 0.02, execute: poll)

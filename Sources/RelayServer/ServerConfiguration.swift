@@ -18,12 +18,17 @@ public struct ServerConfiguration: Sendable {
     /// of common proxies and load balancers, so they close first and never reuse a socket
     /// relayd is closing.
     public var idleTimeout: Double = 75
+    /// A client that takes no output for this long while some is waiting for it (here or in
+    /// the kernel's send queue) has stopped reading; its connection is closed. Like nginx's
+    /// `send_timeout`; separate from the idle timeout, which starts only once all is sent.
+    public var sendTimeout: Double = 60
     public var limits = RequestParserLimits()
     public var cors: CORSPolicy = .allowAll
-    /// A connection whose unsent output exceeds this is a client that cannot keep up; it is
-    /// closed rather than allowed to grow memory.
+    /// A streamed response whose unsent output exceeds this is going to a client that cannot
+    /// keep up; it is closed rather than allowed to grow memory. (Complete responses are
+    /// already in memory; pipelining stops at `outboundHighWatermark`.)
     public var maxOutboundBytes: Int = 1024 * 1024
-    /// Output above this pauses reading new requests until the socket drains.
+    /// Output above this pauses reading and answering pipelined requests until the socket drains.
     public var outboundHighWatermark: Int = 64 * 1024
     /// Unparsed pipelined input kept while a response is pending; reading stops beyond it.
     public var pipelineBufferLimit: Int = 64 * 1024

@@ -45,6 +45,9 @@ struct Relayd: ParsableCommand {
     @Option(help: "Seconds an idle keep-alive connection stays open. (env: RELAYD_IDLE_TIMEOUT; default: 75)")
     var idleTimeout: String?
 
+    @Option(help: "Seconds a client may take no output while some is waiting for it before it is closed. (env: RELAYD_SEND_TIMEOUT; default: 60)")
+    var sendTimeout: String?
+
     @Option(help: "Largest request body in bytes; larger gets 413. (env: RELAYD_MAX_BODY_BYTES; default: 1048576)")
     var maxBodyBytes: String?
 

@@ -50,6 +50,7 @@ struct Settings {
         if let seconds: Double = try number(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
         if let seconds: Double = try number(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
         if let seconds: Double = try number(options.idleTimeout, "RELAYD_IDLE_TIMEOUT", minimum: 0.1) { server.idleTimeout = seconds }
+        if let seconds: Double = try number(options.sendTimeout, "RELAYD_SEND_TIMEOUT", minimum: 0.1) { server.sendTimeout = seconds }
         if let bytes: Int = try number(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
         if let loops: Int = try number(options.loops, "RELAYD_LOOPS", minimum: 1) { server.loopCount = loops }
     }
@@ -62,6 +63,7 @@ struct Settings {
             "drain_s": "\(server.drainSeconds)",
             "header_timeout_s": "\(server.headerTimeout)",
             "idle_timeout_s": "\(server.idleTimeout)",
+            "send_timeout_s": "\(server.sendTimeout)",
             "max_body_bytes": "\(server.limits.maxBodyBytes)",
             "loops": "\(server.loopCount)",
             "cors": "\(server.cors.isEmpty ? "none" : (server.cors.allowsAnyOrigin ? "*" : "list"))",

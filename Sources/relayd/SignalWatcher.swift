@@ -6,7 +6,8 @@ import Glibc
 /// Turns SIGTERM and SIGINT into a call on a queue (a `DispatchSourceSignal` for each;
 /// the default action is ignored so the process can drain). relayd often runs as PID 1 in a
 /// container, where the kernel drops signals that have no handler: this is that handler.
-/// A second SIGINT exits at once, for an impatient Ctrl-C.
+/// A second SIGINT exits at once, for an impatient Ctrl-C; a second SIGTERM (platforms
+/// repeat it) changes nothing: the drain already under way goes on.
 final class SignalWatcher: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private var received = 0
@@ -18,7 +19,10 @@ final class SignalWatcher: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [unowned self] in
                 self.received += 1
-                if self.received > 1, number == SIGINT { Glibc.exit(130) }
+                if self.received > 1 {
+                    if number == SIGINT { Glibc.exit(130) }
+                    return
+                }
                 onTerminate(number)
             }
             source.resume()

@@ -26,7 +26,7 @@ struct ExecutableTests {
             ("--log-format", "RELAYD_LOG_FORMAT"), ("--cors-origins", "RELAYD_CORS_ORIGINS"),
             ("--max-connections", "RELAYD_MAX_CONNECTIONS"), ("--drain-seconds", "RELAYD_DRAIN_SECONDS"),
             ("--header-timeout", "RELAYD_HEADER_TIMEOUT"), ("--idle-timeout", "RELAYD_IDLE_TIMEOUT"),
-            ("--max-body-bytes", "RELAYD_MAX_BODY_BYTES"),
+            ("--max-body-bytes", "RELAYD_MAX_BODY_BYTES"), ("--send-timeout", "RELAYD_SEND_TIMEOUT"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

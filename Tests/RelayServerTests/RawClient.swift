@@ -158,6 +158,14 @@ final class RawClient {
         return data
     }
 
+    /// Reads until `count` more bytes arrived or the server closed; returns how many came.
+    func readUntilClosedOrCount(_ count: Int) throws -> Int {
+        while buffer.count < count, try fill() {}
+        let received = buffer.count
+        buffer = []
+        return received
+    }
+
     /// Everything until the server closes.
     func readUntilClosed() throws -> [UInt8] {
         while try fill() {}

@@ -74,6 +74,43 @@ func installTestRoutes(on server: HTTPServer) {
     }
 }
 
+/// Counts route invocations, for tests that check what was (not) dispatched.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: Int] = [:]
+    func add(_ key: String) { lock.lock(); values[key, default: 0] += 1; lock.unlock() }
+    func value(_ key: String) -> Int { lock.lock(); defer { lock.unlock() }; return values[key, default: 0] }
+}
+
+/// Routes for backpressure and abort tests: `/big?n` answers n bytes; `/count` counts;
+/// `/never` never answers but reports onClose; `/empty-stream` streams a 204.
+func installBackpressureRoutes(on server: HTTPServer, counter: Counter) {
+    server.route(.get, "/big") { request, responder in
+        counter.add("big")
+        let size = Int(request.head.query ?? "") ?? 1_000_000
+        responder.respond(HTTPResponse(status: .ok, body: [UInt8](repeating: 0x62, count: size)))
+    }
+    server.route(.get, "/count") { _, responder in
+        counter.add("count")
+        responder.respond(HTTPResponse(status: .ok, body: Array("counted".utf8)))
+    }
+    server.route(.get, "/never") { _, responder in
+        counter.add("never")
+        responder.onClose { counter.add("never-closed") }
+    }
+    server.route(.get, "/empty-stream") { _, responder in
+        responder.startStream(status: .noContent)
+        responder.write("must not be sent")
+        responder.finish()
+    }
+    server.route(.get, "/flood-inline") { _, responder in
+        responder.startStream()
+        responder.onClose { counter.add("flood-closed") }
+        let piece = [UInt8](repeating: 0x66, count: 64 * 1024)
+        for _ in 0..<64 { responder.write(piece) } // 4 MiB at once, over a 256 KiB limit
+    }
+}
+
 func queryItems(_ query: Substring) -> [String: String] {
     var items: [String: String] = [:]
     for pair in query.split(separator: "&") {

@@ -3,9 +3,10 @@
 // Layering (each arrow is a dependency; nothing points back up):
 //
 //   relayd (executable: CLI, signals, logging setup)
-//     └─ RelayServer (routes, CORS, health, HTTP connection policy, drain)
-//          ├─ RelayIO  (the only target that calls socket/accept/read/write)
-//          └─ HTTP1    (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
+//     └─ RelayServer (routes, CORS, health, HTTP and WebSocket connection policy, drain)
+//          ├─ RelayIO   (the only target that calls socket/accept/read/write)
+//          ├─ WebSocket (pure RFC 6455 frames, messages, handshake, RFC 7692 deflate; no sockets)
+//          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
 //   CSystemShims: the two GNU-only calls RelayIO needs (accept4, sched_getaffinity).
 import PackageDescription
@@ -32,11 +33,13 @@ let package = Package(
         ),
         .target(name: "CSystemShims"),
         .target(name: "HTTP1"),
+        .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
             name: "RelayServer",
             dependencies: [
                 "HTTP1",
+                "WebSocket",
                 "RelayIO",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,9 +54,10 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "HTTP1", "RelayIO"]
+            dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket"]
         ),
     ],
     swiftLanguageModes: [.v6]

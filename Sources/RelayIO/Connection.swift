@@ -83,6 +83,12 @@ public final class Connection: PollerClient, @unchecked Sendable {
         loop.poller.register(fd, client: self, read: true, write: false)
     }
 
+    /// Hands the connection to another protocol (an HTTP upgrade). Call on the loop.
+    public func replaceDelegate(_ delegate: ConnectionDelegate) {
+        guard !isClosed else { return }
+        self.delegate = delegate
+    }
+
     /// Whether input is wanted. The delegate turns it off while it cannot take more
     /// (a response is pending, the outbound buffer is full).
     public func setReading(_ enabled: Bool) {

@@ -1,12 +1,13 @@
 import HTTP1
 import Logging
 import RelayIO
+import WebSocket
 
 /// Drives one connection through HTTP/1.1: feeds reads to the parser, runs one exchange at
 /// a time (responses leave in request order because the next request is not parsed before
 /// the current response ends), applies the timeout policy, and decides when to read, flush
 /// and close. Lives on its connection's loop; all its state is confined there.
-final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
+final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Sendable {
     let connection: Connection
     private let context: ServerContext
     private let loopContext: LoopContext
@@ -23,6 +24,8 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
     private var draining = false
     private var closing = false
     private var processing = false
+    /// The connection now speaks WebSocket; this object is done with it.
+    private var upgraded = false
 
     init(connection: Connection, context: ServerContext, loopContext: LoopContext) {
         self.connection = connection
@@ -85,7 +88,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         defer { processing = false }
         // Pipelined requests wait while output is above the watermark: a client that sends
         // requests but does not read the answers cannot make the server buffer them all.
-        while !closing, exchange == nil, !connection.isClosed {
+        while !closing, !upgraded, exchange == nil, !connection.isClosed {
             if connection.outboundByteCount >= configuration.outboundHighWatermark {
                 // Hand what we can to the kernel; go on only if that brought us under.
                 connection.flush()
@@ -108,7 +111,7 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
                 dispatch()
             }
         }
-        guard !connection.isClosed else { return }
+        guard !connection.isClosed, !upgraded else { return }
         if !closing, exchange == nil, connection.outboundByteCount < configuration.outboundHighWatermark {
             if inputClosed {
                 closing = true
@@ -166,6 +169,10 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
 
     private func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let origin = request.headers["Origin"]
+        if let webSocket = context.webSocketRoutes[String(request.path)], request.method != .options {
+            upgrade(request, responder, webSocket)
+            return
+        }
         if request.method == .options {
             if let origin, request.headers.contains("Access-Control-Request-Method") {
                 let methods = context.router.allow(for: request.path) ?? "GET, HEAD, POST, OPTIONS"
@@ -190,6 +197,41 @@ final class HTTPConnection: ConnectionDelegate, @unchecked Sendable {
         case .notFound:
             responder.respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
         }
+    }
+
+    /// The opening handshake (RFC 6455 §4.2.2). The origin is checked against the CORS
+    /// allowlist, because CORS does not protect WebSockets: a page on any site may open one.
+    private func upgrade(_ request: HTTPRequest, _ responder: HTTPResponder, _ route: WebSocketRoute) {
+        if let origin = request.headers["Origin"], !configuration.cors.allows(origin: origin) {
+            responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin is not in --cors-origins"))
+            return
+        }
+        let accepted: Handshake.Accepted
+        switch Handshake.accept(request.head, allowDeflate: route.configuration.deflate) {
+        case .failure(let rejection):
+            var headers = HeaderFields()
+            for (name, value) in rejection.headers { headers.add(name, value) }
+            responder.respond(.error(rejection.status, code: rejection.status == .upgradeRequired ? "upgrade_required" : HTTPResponse.errorCode(for: rejection.status),
+                                     message: rejection.message, headers: headers))
+            return
+        case .success(let value):
+            accepted = value
+        }
+        exchange = nil
+        responder.end(closed: false)
+        upgraded = true
+        connection.write { output in
+            ResponseHead.appendStatusLine(.switchingProtocols, to: &output)
+            for field in accepted.responseHeaders { ResponseHead.appendField(field.name, field.value, to: &output) }
+            ResponseHead.appendEnd(to: &output)
+        }
+        let session = WebSocketSession(
+            connection: connection, request: request, deflate: accepted.deflate, configuration: route.configuration,
+            handler: route.makeHandler(request, context), context: context, loopContext: loopContext)
+        loopContext.connections[connection.id] = session
+        connection.replaceDelegate(session)
+        connection.setReading(true)
+        session.start(leftover: parser.takeBufferedBytes())
     }
 
     /// How a response's body is delimited.

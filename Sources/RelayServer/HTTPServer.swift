@@ -12,6 +12,7 @@ public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     private let logger: Logger
     private var router = Router()
+    private var webSocketRoutes: [String: WebSocketRoute] = [:]
     private var context: ServerContext?
     private var listener: Listener?
     private let group: EventLoopGroup
@@ -36,6 +37,32 @@ public final class HTTPServer: @unchecked Sendable {
         router.add(method, path, handler)
     }
 
+    /// Serves `path` as WebSocket with `handler` making each session's handler.
+    public func webSocket(_ path: String, configuration: WebSocketConfiguration = WebSocketConfiguration(),
+                          handler: @escaping WebSocketHandlerFactory) {
+        precondition(context == nil, "routes must be added before start()")
+        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, _ in handler(request) }
+    }
+
+    /// relayd's message protocol (heartbeats now; chats later) at `path`.
+    public func relayWebSocket(_ path: String = "/ws", configuration: WebSocketConfiguration = WebSocketConfiguration()) {
+        precondition(context == nil, "routes must be added before start()")
+        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in RelaySocketHandler(context: context) }
+    }
+
+    /// An echo endpoint for conformance testing (the Autobahn testsuite), with the same frame,
+    /// deflate and limit code as the other WebSocket paths.
+    public func echoWebSocket(_ path: String, configuration: WebSocketConfiguration = .conformance) {
+        webSocket(path, configuration: configuration) { _ in EchoHandler() }
+    }
+
+    /// Open WebSocket sessions.
+    public var webSocketCount: Int { context?.webSocketsOpen.load(ordering: .relaxed) ?? 0 }
+    /// WebSocket sessions closed by the dead-peer rule.
+    public var deadPeerCount: Int { context?.webSocketsDeadPeers.load(ordering: .relaxed) ?? 0 }
+    /// WebSocket sessions closed because they could not keep up.
+    public var slowClientCount: Int { context?.webSocketsSlowClosed.load(ordering: .relaxed) ?? 0 }
+
     /// The address actually bound (with the real port when 0 was asked for).
     public var localAddress: SocketAddress? { listener?.localAddress }
 
@@ -48,12 +75,14 @@ public final class HTTPServer: @unchecked Sendable {
     public var isDraining: Bool { context?.isDraining ?? false }
 
     public func start() throws {
-        let context = ServerContext(configuration: configuration, router: router, logger: logger)
+        let context = ServerContext(configuration: configuration, router: router, webSocketRoutes: webSocketRoutes, logger: logger)
         let listener = try Listener(host: configuration.host, port: configuration.port)
         self.context = context
         self.listener = listener
         loopContexts = group.loops.map { LoopContext(loop: $0) }
-        let sweepInterval = min(1.0, max(0.05, [configuration.headerTimeout, configuration.idleTimeout, configuration.sendTimeout].min()! / 4))
+        let timers = [configuration.headerTimeout, configuration.idleTimeout, configuration.sendTimeout]
+            + webSocketRoutes.values.flatMap { [$0.configuration.pingInterval, $0.configuration.closeTimeout] }
+        let sweepInterval = min(1.0, max(0.02, timers.min()! / 4))
         for loopContext in loopContexts {
             loopContext.loop.execute {
                 loopContext.sweepTimer = loopContext.loop.scheduleRepeating(every: sweepInterval) {

@@ -1,6 +1,7 @@
 import Dispatch
 import HTTP1
 import RelayIO
+import WebSocket
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,9 @@ import Glibc
 /// cached `Date` value. Touched only on the loop's queue.
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
-    var connections: [UInt64: HTTPConnection] = [:]
+    var connections: [UInt64: any ManagedConnection] = [:]
+    /// Compression codecs lent per message to this loop's WebSocket sessions.
+    let codecs = CodecPool()
     var sweepTimer: DispatchSourceTimer?
     private var dateSecond = -1
     private var dateValue = ""

@@ -6,19 +6,25 @@ import Synchronization
 final class ServerContext: Sendable {
     let configuration: ServerConfiguration
     let router: Router
+    let webSocketRoutes: [String: WebSocketRoute]
     let logger: Logger
     let startedAt = ContinuousClock.now
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
+    let webSocketsOpen = Atomic<Int>(0)
+    let webSocketsDeadPeers = Atomic<Int>(0)
+    let webSocketsSlowClosed = Atomic<Int>(0)
+    let heartbeats = Atomic<Int>(0)
     /// Read once: the level lives in the log handler, behind an existential, and the hot
     /// path asks on every request.
     let logsDebug: Bool
     let logsTrace: Bool
 
-    init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+    init(configuration: ServerConfiguration, router: Router, webSocketRoutes: [String: WebSocketRoute], logger: Logger) {
         self.configuration = configuration
         self.router = router
+        self.webSocketRoutes = webSocketRoutes
         self.logger = logger
         logsDebug = logger.logLevel <= .debug
         logsTrace = logger.logLevel <= .trace

@@ -54,6 +54,21 @@ struct Relayd: ParsableCommand {
     @Option(help: "Event loops (serial queues). (env: RELAYD_LOOPS; default: the CPUs this process may use)")
     var loops: String?
 
+    @Option(help: "Largest WebSocket message in bytes (after decompression); larger closes with 1009. (env: RELAYD_WS_MAX_MESSAGE_BYTES; default: 1048576)")
+    var wsMaxMessageBytes: String?
+
+    @Option(help: "Seconds between the server's WebSocket pings; no frame from a client for two intervals plus 10 s closes it. (env: RELAYD_WS_PING_INTERVAL; default: 25)")
+    var wsPingInterval: String?
+
+    @Option(help: "Unsent bytes a WebSocket client may fall behind by before it is closed with 4000 (reconnect and resume). (env: RELAYD_WS_MAX_OUTBOUND_BYTES; default: 1048576)")
+    var wsMaxOutboundBytes: String?
+
+    @Flag(help: "Turn off permessage-deflate. (env: RELAYD_NO_DEFLATE=1)")
+    var noDeflate = false
+
+    @Option(help: "Serve a WebSocket echo endpoint at this path, for conformance testing (the Autobahn testsuite); off unless set. (env: RELAYD_ECHO_PATH)")
+    var echoPath: String?
+
     /// `--max-connections` for `RELAYD_MAX_CONNECTIONS` (and `--port` for `PORT`), for messages.
     static func flagName(for variable: String) -> String {
         variable.replacingPrefix("RELAYD_").lowercased().split(separator: "_").joined(separator: "-")
@@ -77,6 +92,13 @@ struct Relayd: ParsableCommand {
         }
         let logger = Logger(label: "relayd")
         let server = HTTPServer(configuration: settings.server, logger: logger)
+        server.relayWebSocket("/ws", configuration: settings.webSocket)
+        if let echoPath = settings.echoPath {
+            var conformance = WebSocketConfiguration.conformance
+            conformance.deflate = settings.webSocket.deflate
+            conformance.pingInterval = settings.webSocket.pingInterval
+            server.echoWebSocket(echoPath, configuration: conformance)
+        }
         do {
             try server.start()
         } catch {

@@ -6,6 +6,8 @@ import RelayServer
 /// developer types flags.
 struct Settings {
     var server = ServerConfiguration()
+    var webSocket = WebSocketConfiguration()
+    var echoPath: String?
     var logLevel: Logger.Level = .info
     var logFormat: LogFormat = .text
 
@@ -53,6 +55,17 @@ struct Settings {
         if let seconds: Double = try number(options.sendTimeout, "RELAYD_SEND_TIMEOUT", minimum: 0.1) { server.sendTimeout = seconds }
         if let bytes: Int = try number(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
         if let loops: Int = try number(options.loops, "RELAYD_LOOPS", minimum: 1) { server.loopCount = loops }
+        if let bytes: Int = try number(options.wsMaxMessageBytes, "RELAYD_WS_MAX_MESSAGE_BYTES", minimum: 125) { webSocket.maxMessageBytes = bytes }
+        if let seconds: Double = try number(options.wsPingInterval, "RELAYD_WS_PING_INTERVAL", minimum: 0.1) { webSocket.pingInterval = seconds }
+        if let bytes: Int = try number(options.wsMaxOutboundBytes, "RELAYD_WS_MAX_OUTBOUND_BYTES", minimum: 1024) { webSocket.maxOutboundBytes = bytes }
+        let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        webSocket.deflate = !(options.noDeflate || noDeflateVariable)
+        if let (path, source) = value(options.echoPath, "RELAYD_ECHO_PATH") {
+            guard path.hasPrefix("/"), path != "/ws", path != "/health" else {
+                throw Invalid(description: "\(source) must be a path starting with / other than /ws and /health, got '\(path)'")
+            }
+            echoPath = path
+        }
     }
 
     /// The start-up summary: every setting that shapes behaviour, no secrets.
@@ -68,6 +81,10 @@ struct Settings {
             "loops": "\(server.loopCount)",
             "cors": "\(server.cors.isEmpty ? "none" : (server.cors.allowsAnyOrigin ? "*" : "list"))",
             "log_format": "\(logFormat.rawValue)",
+            "ws_ping_s": "\(webSocket.pingInterval)",
+            "ws_max_message_bytes": "\(webSocket.maxMessageBytes)",
+            "deflate": "\(webSocket.deflate)",
+            "echo_path": "\(echoPath ?? "off")",
         ]
     }
 }

@@ -166,6 +166,21 @@ final class RawClient {
         return received
     }
 
+    /// Bytes read past the last parsed response (after a 101, the first frames).
+    func takeBuffered() -> [UInt8] {
+        defer { buffer = [] }
+        return buffer
+    }
+
+    /// The next bytes from the socket; nil at EOF. Throws on timeout.
+    func readAvailable(max: Int = 65536) throws -> [UInt8]? {
+        var chunk = [UInt8](repeating: 0, count: max)
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count > 0 { return Array(chunk[0..<count]) }
+        if count == 0 || errno == ECONNRESET { return nil }
+        throw Failure(description: "recv timed out or failed (errno \(errno))")
+    }
+
     /// Everything until the server closes.
     func readUntilClosed() throws -> [UInt8] {
         while try fill() {}

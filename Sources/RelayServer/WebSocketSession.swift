@@ -220,6 +220,10 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
                 "silent_s": "\(keepAlive.lastReceived.duration(to: now).components.seconds)",
             ])
             closeCode = .heartbeatTimeout
+            // Best effort: the peer is most likely gone, but a live one behind a stalled proxy
+            // learns why.
+            if state == .open { writeFrame(.close, FrameEncoder.closePayload(.heartbeatTimeout, reason: "no frame received in time")) }
+            connection.flush()
             connection.close()
         case .closeTimedOut:
             connection.close()

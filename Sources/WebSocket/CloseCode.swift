@@ -26,13 +26,11 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public var description: String { String(rawValue) }
 
     /// Whether a peer may send this code in a close frame (RFC 6455 §7.4.1, §7.4.2, and the
-    /// IANA registry as the Autobahn testsuite checks it): 1000–1003 and 1007–1011, and
-    /// 3000–4999. 1004–1006 and 1015 are reserved and never sent; every other code below
-    /// 3000 is either unassigned or for servers to send (1012–1014), so a client sending it is
-    /// treated as a protocol error.
+    /// IANA registry): 1000–1003, 1007–1014 and 3000–4999. 1004–1006 and 1015 are reserved
+    /// and never sent on the wire; 1016–2999 are unassigned.
     public var isValidFromPeer: Bool {
         switch rawValue {
-        case 1000...1003, 1007...1011, 3000...4999: return true
+        case 1000...1003, 1007...1014, 3000...4999: return true
         default: return false
         }
     }

@@ -10,6 +10,8 @@ public enum DeflateCodec {
 /// Inflates messages, refusing to produce more than a limit (decompression bombs).
 public final class Inflater {
     private let stream: UnsafeMutablePointer<z_stream>
+    /// Output scratch space, kept between calls: small reads must not allocate 16 KiB each.
+    private var chunk = [UInt8](repeating: 0, count: 16 * 1024)
 
     /// A 15-bit window decodes any stream made with a smaller one.
     public init() {
@@ -41,7 +43,6 @@ public final class Inflater {
 
     private func feed(_ input: UnsafeRawBufferPointer, limit: Int, into output: inout [UInt8]) throws(WebSocketError) {
         guard input.count > 0 else { return }
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress)
         stream.pointee.avail_in = uInt(input.count)
         repeat {

@@ -13,6 +13,9 @@ public struct PermessageDeflate: Sendable, Equatable {
     public var serverMaxWindowBits: Int
     /// Set when the client offered `client_max_window_bits` with a value.
     public var clientMaxWindowBits: Int?
+    /// Whether the offer named `server_max_window_bits`: accepting it means echoing it
+    /// (RFC 7692 §7.1.2.1), even at 15.
+    public var serverMaxWindowBitsOffered = false
 
     /// Outgoing messages shorter than this are sent uncompressed: deflate's framing costs
     /// more than it saves on a heartbeat ack.
@@ -23,7 +26,7 @@ public struct PermessageDeflate: Sendable, Equatable {
     /// The `Sec-WebSocket-Extensions` response value.
     public var responseHeader: String {
         var value = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
-        if serverMaxWindowBits < 15 { value += "; server_max_window_bits=\(serverMaxWindowBits)" }
+        if serverMaxWindowBitsOffered { value += "; server_max_window_bits=\(serverMaxWindowBits)" }
         if let clientMaxWindowBits { value += "; client_max_window_bits=\(clientMaxWindowBits)" }
         return value
     }
@@ -46,7 +49,8 @@ public struct PermessageDeflate: Sendable, Equatable {
         var result = PermessageDeflate(serverMaxWindowBits: 15, clientMaxWindowBits: nil)
         var seen = Set<String>()
         for parameter in parameters where !parameter.isEmpty {
-            let pieces = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
+            // Keep empty pieces: "=" must not leave `pieces` empty, and "name=" has an empty value.
+            let pieces = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
             let name = pieces[0].lowercased()
             guard seen.insert(name).inserted else { return nil }
             var value: Substring? = pieces.count > 1 ? pieces[1] : nil
@@ -59,6 +63,7 @@ public struct PermessageDeflate: Sendable, Equatable {
             case "server_max_window_bits":
                 guard let text = value, let bits = windowBits(text) else { return nil }
                 result.serverMaxWindowBits = bits
+                result.serverMaxWindowBitsOffered = true
             case "client_max_window_bits":
                 if let text = value {
                     guard let bits = windowBits(text) else { return nil }

@@ -6,6 +6,7 @@
 //     └─ RelayServer (routes, CORS, health, HTTP and WebSocket connection policy, drain)
 //          ├─ RelayIO   (the only target that calls socket/accept/read/write)
 //          ├─ WebSocket (pure RFC 6455 frames, messages, handshake, RFC 7692 deflate; no sockets)
+//          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
 //   CSystemShims: the two GNU-only calls RelayIO needs (accept4, sched_getaffinity).
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
+        .target(name: "SSE"),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
             name: "RelayServer",
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
+        .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(
             name: "RelayServerTests",
             dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket"]

@@ -6,6 +6,7 @@
 //     └─ RelayServer (routes, CORS, health, HTTP and WebSocket connection policy, drain)
 //          ├─ RelayIO   (the only target that calls socket/accept/read/write)
 //          ├─ WebSocket (pure RFC 6455 frames, messages, handshake, RFC 7692 deflate; no sockets)
+//          ├─ Upstream  (providers: requests, normalized events; the demo provider; HTTPS client later)
 //          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
@@ -36,12 +37,14 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "SSE"),
+        .target(name: "Upstream", dependencies: ["SSE"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
             name: "RelayServer",
             dependencies: [
                 "HTTP1",
                 "WebSocket",
+                "Upstream",
                 "RelayIO",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -50,6 +53,7 @@ let package = Package(
             name: "relayd",
             dependencies: [
                 "RelayServer",
+                "Upstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -58,9 +62,10 @@ let package = Package(
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket"]
+            dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket", "Upstream"]
         ),
     ],
     swiftLanguageModes: [.v6]

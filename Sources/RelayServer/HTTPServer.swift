@@ -3,6 +3,7 @@ import HTTP1
 import Logging
 import RelayIO
 import Synchronization
+import Upstream
 
 /// relayd's HTTP/1.1 server: a listener, a group of event loops, and the routes.
 ///
@@ -44,10 +45,28 @@ public final class HTTPServer: @unchecked Sendable {
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, _ in handler(request) }
     }
 
-    /// relayd's message protocol (heartbeats now; chats later) at `path`.
-    public func relayWebSocket(_ path: String = "/ws", configuration: WebSocketConfiguration = WebSocketConfiguration()) {
+    /// relayd's message protocol (heartbeats, chats) at `path`, and `GET /api/providers`.
+    public func relayWebSocket(_ path: String = "/ws", configuration: WebSocketConfiguration = WebSocketConfiguration(),
+                               providers: ProviderRegistry = ProviderRegistry([DemoProvider()])) {
         precondition(context == nil, "routes must be added before start()")
-        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in RelaySocketHandler(context: context) }
+        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in
+            RelaySocketHandler(context: context, providers: providers)
+        }
+        let listing = Self.providerListing(providers)
+        router.add(.get, "/api/providers") { _, responder in
+            var response = HTTPResponse.json(.ok, listing)
+            response.headers.add("Cache-Control", "no-store")
+            responder.respond(response)
+        }
+    }
+
+    /// `{"default":…,"providers":[{"name":…,"models":[…],"default_model":…}]}`: names and
+    /// models only, never a key or a URL.
+    static func providerListing(_ registry: ProviderRegistry) -> String {
+        let entries = registry.order.compactMap { registry.providers[$0] }.map { provider in
+            "{\"name\":\(JSONText.quote(provider.name)),\"models\":[\(provider.models.map(JSONText.quote).joined(separator: ","))],\"default_model\":\(JSONText.quote(provider.defaultModel))}"
+        }
+        return "{\"default\":\(JSONText.quote(registry.defaultProvider)),\"providers\":[\(entries.joined(separator: ","))]}\n"
     }
 
     /// An echo endpoint for conformance testing (the Autobahn testsuite), with the same frame,

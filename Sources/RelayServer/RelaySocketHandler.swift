@@ -1,19 +1,43 @@
 import Foundation
 import Logging
+import Upstream
 import WebSocket
 
 /// relayd's message protocol on `/ws`: JSON text frames, each an object with a `type`.
 /// Anything a client gets wrong at this level (malformed JSON, an unknown type, a binary
 /// frame) is answered with an `error` event and the connection stays open; only protocol
-/// violations close it.
-final class RelaySocketHandler: WebSocketHandler {
+/// violations close it. Several chats may run at once; each has its own `seq`.
+/// Called on the session's loop, so `chats` needs no lock.
+final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     private let context: ServerContext
+    private let providers: ProviderRegistry
+    private var chats: [String: ChatRun] = [:]
 
-    init(context: ServerContext) { self.context = context }
+    /// One chat in progress on this connection.
+    final class ChatRun: @unchecked Sendable {
+        let id: String
+        var seq = 0
+        var cancellation: ChatCancellation?
+        init(id: String) { self.id = id }
+        func nextSeq() -> Int {
+            seq += 1
+            return seq
+        }
+    }
+
+    init(context: ServerContext, providers: ProviderRegistry) {
+        self.context = context
+        self.providers = providers
+    }
 
     func sessionDidOpen(_ session: WebSocketSession) {}
 
-    func sessionDidClose(_ session: WebSocketSession, code: CloseCode?) {}
+    func sessionDidClose(_ session: WebSocketSession, code: CloseCode?) {
+        // Until streams outlive connections, a chat nobody can receive is stopped, so the
+        // provider stops generating (and billing).
+        for run in chats.values { run.cancellation?.cancel() }
+        chats.removeAll()
+    }
 
     func session(_ session: WebSocketSession, didReceive message: WebSocketMessage) {
         guard case .text(let bytes) = message else {
@@ -28,6 +52,10 @@ final class RelaySocketHandler: WebSocketHandler {
         switch type {
         case "heartbeat":
             heartbeat(object["timestamp"], session: session)
+        case "chat":
+            startChat(object, session: session)
+        case "cancel":
+            cancelChat(object["id"] as? String, session: session)
         default:
             session.send(text: Self.error("bad_request", "unknown message type \(type.prefix(64))"))
         }
@@ -49,8 +77,74 @@ final class RelaySocketHandler: WebSocketHandler {
         session.send(text: "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":\(WallClock.milliseconds)}")
     }
 
+    private func startChat(_ object: [String: Any], session: WebSocketSession) {
+        let request: ChatRequest
+        switch ChatWire.parseChat(object) {
+        case .failure(let error):
+            return session.send(text: ChatWire.error(id: object["id"] as? String, error))
+        case .success(let parsed):
+            request = parsed
+        }
+        guard chats[request.id] == nil else {
+            return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
+        }
+        guard let provider = providers.provider(named: request.provider) else {
+            return session.send(text: ChatWire.error(id: request.id, ProviderError(
+                .unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers")))
+        }
+        let model = request.model ?? provider.defaultModel
+        guard provider.models.contains(model) else {
+            return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))")))
+        }
+        let run = ChatRun(id: request.id)
+        chats[request.id] = run
+        session.send(text: ChatWire.start(id: request.id, streamID: ChatWire.newStreamID(), provider: provider.name, model: model))
+        let loop = session.loop
+        let providerContext = ProviderContext { seconds, work in loop.schedule(after: seconds, work) }
+        let owner = WeakPair(self, session)
+        run.cancellation = provider.stream(request, model: model, context: providerContext) { event in
+            loop.execute {
+                guard let handler = owner.handler, let session = owner.session, handler.chats[run.id] === run else { return }
+                handler.deliver(event, run: run, session: session)
+            }
+        }
+    }
+
+    private func deliver(_ event: ProviderEvent, run: ChatRun, session: WebSocketSession) {
+        switch event {
+        case .delta(let content, let reasoning):
+            session.send(text: ChatWire.chunk(id: run.id, seq: run.nextSeq(), content: content, reasoning: reasoning))
+        case .done(let reason, let usage):
+            chats[run.id] = nil
+            session.send(text: ChatWire.done(id: run.id, seq: run.nextSeq(), finishReason: reason, usage: usage))
+        case .failed(let error):
+            chats[run.id] = nil
+            session.send(text: ChatWire.error(id: run.id, seq: run.nextSeq(), error))
+        }
+    }
+
+    private func cancelChat(_ id: String?, session: WebSocketSession) {
+        guard let id, let run = chats[id] else {
+            return session.send(text: ChatWire.error(id: id, ProviderError(.badRequest, "no running chat with this id")))
+        }
+        run.cancellation?.cancel()
+        chats[id] = nil
+        session.send(text: ChatWire.done(id: id, seq: run.nextSeq(), finishReason: .cancelled, usage: nil))
+    }
+
     static func error(_ code: String, _ message: String, retryable: Bool = false) -> String {
         "{\"type\":\"error\",\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryable)}"
+    }
+}
+
+/// Weak references a provider's callback holds: a chat outliving its connection must not
+/// keep the connection's objects alive.
+private final class WeakPair: @unchecked Sendable {
+    weak var handler: RelaySocketHandler?
+    weak var session: WebSocketSession?
+    init(_ handler: RelaySocketHandler, _ session: WebSocketSession) {
+        self.handler = handler
+        self.session = session
     }
 }
 

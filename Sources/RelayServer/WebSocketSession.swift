@@ -25,6 +25,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     public let request: HTTPRequest
     public var id: UInt64 { connection.id }
     public var peer: SocketAddress { connection.peer }
+    /// The event loop the session lives on; its handler is called there.
+    public var loop: EventLoop { connection.loop }
     let connection: Connection
     private let context: ServerContext
     private let loopContext: LoopContext

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Logging
 import RelayServer
+import Upstream
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,6 +64,9 @@ struct Relayd: ParsableCommand {
     @Option(help: "Unsent bytes a WebSocket client may fall behind by before it is closed with 4000 (reconnect and resume). (env: RELAYD_WS_MAX_OUTBOUND_BYTES; default: 1048576)")
     var wsMaxOutboundBytes: String?
 
+    @Option(help: "Pace of the built-in demo provider, in tokens per second. (env: RELAYD_DEMO_TOKENS_PER_SECOND; default: 30)")
+    var demoTokensPerSecond: String?
+
     @Flag(help: "Turn off permessage-deflate. (env: RELAYD_NO_DEFLATE=1)")
     var noDeflate = false
 
@@ -92,7 +96,8 @@ struct Relayd: ParsableCommand {
         }
         let logger = Logger(label: "relayd")
         let server = HTTPServer(configuration: settings.server, logger: logger)
-        server.relayWebSocket("/ws", configuration: settings.webSocket)
+        server.relayWebSocket("/ws", configuration: settings.webSocket,
+                              providers: ProviderRegistry([DemoProvider(tokensPerSecond: settings.demoTokensPerSecond)]))
         if let echoPath = settings.echoPath {
             var conformance = WebSocketConfiguration.conformance
             conformance.deflate = settings.webSocket.deflate

@@ -8,6 +8,7 @@ struct Settings {
     var server = ServerConfiguration()
     var webSocket = WebSocketConfiguration()
     var echoPath: String?
+    var demoTokensPerSecond: Double = 30
     var logLevel: Logger.Level = .info
     var logFormat: LogFormat = .text
 
@@ -58,6 +59,7 @@ struct Settings {
         if let bytes: Int = try number(options.wsMaxMessageBytes, "RELAYD_WS_MAX_MESSAGE_BYTES", minimum: 125) { webSocket.maxMessageBytes = bytes }
         if let seconds: Double = try number(options.wsPingInterval, "RELAYD_WS_PING_INTERVAL", minimum: 0.1) { webSocket.pingInterval = seconds }
         if let bytes: Int = try number(options.wsMaxOutboundBytes, "RELAYD_WS_MAX_OUTBOUND_BYTES", minimum: 1024) { webSocket.maxOutboundBytes = bytes }
+        if let rate: Double = try number(options.demoTokensPerSecond, "RELAYD_DEMO_TOKENS_PER_SECOND", minimum: 0.1) { demoTokensPerSecond = rate }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         webSocket.deflate = !(options.noDeflate || noDeflateVariable)
         if let (path, source) = value(options.echoPath, "RELAYD_ECHO_PATH") {

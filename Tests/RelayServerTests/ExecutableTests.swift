@@ -27,6 +27,9 @@ struct ExecutableTests {
             ("--max-connections", "RELAYD_MAX_CONNECTIONS"), ("--drain-seconds", "RELAYD_DRAIN_SECONDS"),
             ("--header-timeout", "RELAYD_HEADER_TIMEOUT"), ("--idle-timeout", "RELAYD_IDLE_TIMEOUT"),
             ("--max-body-bytes", "RELAYD_MAX_BODY_BYTES"), ("--send-timeout", "RELAYD_SEND_TIMEOUT"),
+            ("--ws-max-message-bytes", "RELAYD_WS_MAX_MESSAGE_BYTES"), ("--ws-ping-interval", "RELAYD_WS_PING_INTERVAL"),
+            ("--ws-max-outbound-bytes", "RELAYD_WS_MAX_OUTBOUND_BYTES"), ("--no-deflate", "RELAYD_NO_DEFLATE"),
+            ("--echo-path", "RELAYD_ECHO_PATH"), ("--demo-tokens-per-second", "RELAYD_DEMO_TOKENS_PER_SECOND"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

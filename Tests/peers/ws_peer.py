@@ -18,6 +18,20 @@ async def main(port: int) -> None:
         assert error["type"] == "error" and error["code"] == "bad_request" and error["retryable"] is False, error
         latency = await ws.ping(b"relayd")
         await asyncio.wait_for(latency, 5)
+        # A chat with the built-in demo provider, streamed chunk by chunk.
+        await ws.send(json.dumps({"type": "chat", "id": "py1", "messages": [{"role": "user", "content": "hello from python"}]}))
+        start = json.loads(await ws.recv())
+        assert start["type"] == "start" and start["id"] == "py1" and start["provider"] == "demo", start
+        text, seq = "", 0
+        while True:
+            event = json.loads(await ws.recv())
+            seq += 1
+            assert event["id"] == "py1" and event["seq"] == seq, event
+            if event["type"] == "done":
+                assert event["finish_reason"] == "stop" and event["usage"]["completion_tokens"] == seq - 1, event
+                break
+            text += event["content"]
+        assert "hello from python" in text, text
     assert ws.close_code == 1000, ws.close_code
 
     async with websockets.connect(f"{base}/echo", compression="deflate", max_size=None) as ws:

@@ -1,0 +1,104 @@
+import Upstream
+
+/// relayd's chat messages on the wire (the `/ws` protocol; the HTTP fallback will carry the
+/// same JSON): parsing a client's `chat`, and writing `start`, `chunk`, `done` and `error`.
+enum ChatWire {
+    /// A `chat` object as parsed JSON, validated into a request; errors say which field.
+    static func parseChat(_ object: [String: Any]) -> Result<ChatRequest, ProviderError> {
+        guard let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= 200 else {
+            return .failure(ProviderError(.badRequest, "\"id\" must be a non-empty string of at most 200 bytes"))
+        }
+        guard let rawMessages = object["messages"] as? [Any], !rawMessages.isEmpty else {
+            return .failure(ProviderError(.badRequest, "\"messages\" must be a non-empty array"))
+        }
+        var messages: [ChatMessage] = []
+        for raw in rawMessages {
+            guard let message = raw as? [String: Any], let role = message["role"] as? String, ChatMessage.roles.contains(role) else {
+                return .failure(ProviderError(.badRequest, "each message needs a \"role\" (system, user, assistant, developer or tool)"))
+            }
+            if let text = message["content"] as? String {
+                messages.append(ChatMessage(role: role, content: text))
+            } else if let parts = message["content"] as? [Any] {
+                // OpenAI's content parts: keep the text ones.
+                let text = parts.compactMap { ($0 as? [String: Any]).flatMap { $0["type"] as? String == "text" ? $0["text"] as? String : nil } }
+                messages.append(ChatMessage(role: role, content: text.joined()))
+            } else {
+                return .failure(ProviderError(.badRequest, "each message needs a string \"content\""))
+            }
+        }
+        var request = ChatRequest(id: id, messages: messages)
+        if let provider = object["provider"] {
+            guard let name = provider as? String else { return .failure(ProviderError(.badRequest, "\"provider\" must be a string")) }
+            request.provider = name
+        }
+        if let model = object["model"] {
+            guard let name = model as? String, !name.isEmpty else { return .failure(ProviderError(.badRequest, "\"model\" must be a string")) }
+            request.model = name
+        }
+        if let value = object["temperature"] {
+            guard let number = number(value), (0...2).contains(number) else { return .failure(ProviderError(.badRequest, "\"temperature\" must be a number from 0 to 2")) }
+            request.temperature = number
+        }
+        if let value = object["top_p"] {
+            guard let number = number(value), (0...1).contains(number) else { return .failure(ProviderError(.badRequest, "\"top_p\" must be a number from 0 to 1")) }
+            request.topP = number
+        }
+        if let value = object["max_tokens"] {
+            guard let number = number(value), number >= 1, number <= 1_000_000, number == number.rounded() else {
+                return .failure(ProviderError(.badRequest, "\"max_tokens\" must be a positive integer"))
+            }
+            request.maxTokens = Int(number)
+        }
+        if let value = object["stop"] {
+            if let one = value as? String {
+                request.stop = [one]
+            } else if let many = value as? [String], many.count <= 4 {
+                request.stop = many
+            } else {
+                return .failure(ProviderError(.badRequest, "\"stop\" must be a string or up to 4 strings"))
+            }
+        }
+        return .success(request)
+    }
+
+    private static func number(_ value: Any) -> Double? {
+        guard !(value is Bool), let number = value as? Double else { return nil }
+        return number
+    }
+
+    static func start(id: String, streamID: String, provider: String, model: String) -> String {
+        "{\"type\":\"start\",\"id\":\(JSONText.quote(id)),\"stream_id\":\(JSONText.quote(streamID)),\"provider\":\(JSONText.quote(provider)),\"model\":\(JSONText.quote(model))}"
+    }
+
+    static func chunk(id: String, seq: Int, content: String?, reasoning: String?) -> String {
+        var text = "{\"type\":\"chunk\",\"id\":\(JSONText.quote(id)),\"seq\":\(seq)"
+        if let content { text += ",\"content\":\(JSONText.quote(content))" }
+        if let reasoning { text += ",\"reasoning\":\(JSONText.quote(reasoning))" }
+        return text + "}"
+    }
+
+    static func done(id: String, seq: Int, finishReason: FinishReason, usage: Usage?) -> String {
+        var text = "{\"type\":\"done\",\"id\":\(JSONText.quote(id)),\"seq\":\(seq),\"finish_reason\":\"\(finishReason.rawValue)\""
+        if let usage {
+            text += ",\"usage\":{\"prompt_tokens\":\(usage.promptTokens),\"completion_tokens\":\(usage.completionTokens)}"
+        }
+        return text + "}"
+    }
+
+    /// An `error` event; `id` and `seq` when it belongs to a chat.
+    static func error(id: String?, seq: Int? = nil, _ error: ProviderError) -> String {
+        var text = "{\"type\":\"error\""
+        if let id { text += ",\"id\":\(JSONText.quote(id))" }
+        if let seq { text += ",\"seq\":\(seq)" }
+        return text + ",\"code\":\"\(error.code.rawValue)\",\"message\":\(JSONText.quote(error.message)),\"retryable\":\(error.retryable)}"
+    }
+
+    /// An unguessable stream id: 128 random bits, hex.
+    static func newStreamID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let hex = String(high, radix: 16) + "|" + String(low, radix: 16)
+        let parts = hex.split(separator: "|").map { String(repeating: "0", count: 16 - $0.count) + $0 }
+        return parts.joined()
+    }
+}

@@ -1,0 +1,37 @@
+/// One message of a conversation, as every provider's wire format has it.
+public struct ChatMessage: Sendable, Equatable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+
+    public static let roles: Set<String> = ["system", "user", "assistant", "developer", "tool"]
+}
+
+/// A chat as the client asked for it, validated, before a provider is chosen.
+public struct ChatRequest: Sendable, Equatable {
+    /// The client's id for this chat; every event about it carries it.
+    public var id: String
+    public var provider: String?
+    public var model: String?
+    public var messages: [ChatMessage]
+    public var temperature: Double?
+    public var topP: Double?
+    public var maxTokens: Int?
+    public var stop: [String]?
+
+    public init(id: String, provider: String? = nil, model: String? = nil, messages: [ChatMessage],
+                temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil, stop: [String]? = nil) {
+        self.id = id
+        self.provider = provider
+        self.model = model
+        self.messages = messages
+        self.temperature = temperature
+        self.topP = topP
+        self.maxTokens = maxTokens
+        self.stop = stop
+    }
+}

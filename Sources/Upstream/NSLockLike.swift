@@ -1,0 +1,9 @@
+import Synchronization
+
+/// A tiny lock for state touched from more than one thread.
+final class NSLockLike: Sendable {
+    private let mutex = Mutex<Void>(())
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        try mutex.withLock { _ in try body() }
+    }
+}

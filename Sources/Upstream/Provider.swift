@@ -21,7 +21,7 @@ public struct ProviderContext: Sendable {
 
 /// Stops a running chat. Idempotent; callable from any thread.
 public final class ChatCancellation: @unchecked Sendable {
-    private let lock = NSLockLike()
+    private let lock = Lock()
     private var cancelled = false
     private var onCancel: (@Sendable () -> Void)?
 

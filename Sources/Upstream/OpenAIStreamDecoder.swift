@@ -1,0 +1,90 @@
+import Foundation
+import SSE
+
+/// OpenAI Chat Completions streaming (`stream: true`, `stream_options.include_usage`), and
+/// the OpenAI-compatible dialects: DeepSeek, Qwen (DashScope), Moonshot, Zhipu, SiliconFlow,
+/// OpenRouter, Groq, Ollama, vLLM.
+///
+/// - text in `choices[0].delta.content`; thinking in `delta.reasoning_content` (DeepSeek,
+///   Qwen, Moonshot, SiliconFlow) or `delta.reasoning` (OpenRouter, vLLM, Ollama);
+/// - usage at the top level (OpenAI, with an empty `choices`), in `choices[0].usage`
+///   (Moonshot) or in `x_groq.usage` (Groq);
+/// - the end is `data: [DONE]`; a stream that stops after a `finish_reason` but before
+///   `[DONE]` still counts as complete (the answer is whole, only usage may be missing);
+/// - in-band errors: an `error` key, `"object":"error"`, `finish_reason: "error"`, or an
+///   `event: error`.
+public struct OpenAIStreamDecoder: StreamDecoder {
+    private var finishReason: FinishReason?
+    private var usage: Usage?
+    public private(set) var isFinished = false
+
+    public init() {}
+
+    public mutating func decode(_ item: EventStreamItem) -> [ProviderEvent] {
+        guard !isFinished, case .event(let event) = item else { return [] }
+        if event.data.trimmingCharacters(in: .whitespaces) == "[DONE]" {
+            isFinished = true
+            return [.done(finishReason ?? .stop, usage)]
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else {
+            if event.type == "error" { return fail(UpstreamErrorMapping.error(message: event.data)) }
+            return [] // not JSON and not an error: ignore (some proxies inject noise)
+        }
+        if event.type == "error" || object["error"] != nil || object["object"] as? String == "error" {
+            let error = (object["error"] as? [String: Any]) ?? object
+            let type = (error["type"] as? String) ?? (error["code"] as? String) ?? (error["code"] as? NSNumber)?.stringValue
+            return fail(UpstreamErrorMapping.error(status: (error["code"] as? NSNumber)?.intValue, type: type, message: error["message"] as? String))
+        }
+        if let found = Self.usage(object["usage"]) ?? Self.usage((object["x_groq"] as? [String: Any])?["usage"]) {
+            usage = found
+        }
+        var events: [ProviderEvent] = []
+        for case let choice as [String: Any] in (object["choices"] as? [Any]) ?? [] {
+            if let found = Self.usage(choice["usage"]) { usage = found }
+            if let delta = choice["delta"] as? [String: Any] {
+                let content = (delta["content"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                let reasoning = ((delta["reasoning_content"] as? String) ?? (delta["reasoning"] as? String)).flatMap { $0.isEmpty ? nil : $0 }
+                if content != nil || reasoning != nil {
+                    // Keep the two channels apart even when a provider sends both in one delta.
+                    if let reasoning { events.append(.delta(content: nil, reasoning: reasoning)) }
+                    if let content { events.append(.delta(content: content, reasoning: nil)) }
+                }
+            }
+            if let reason = choice["finish_reason"] as? String {
+                if reason == "error" {
+                    return events + fail(ProviderError(.upstreamError, "the provider ended the stream with an error", retryable: true))
+                }
+                finishReason = Self.finishReason(reason)
+            }
+        }
+        return events
+    }
+
+    public mutating func finish() -> [ProviderEvent] {
+        guard !isFinished else { return [] }
+        isFinished = true
+        if let finishReason { return [.done(finishReason, usage)] }
+        return [.failed(ProviderError(.upstreamTruncated, "the provider's stream ended before it was complete", retryable: true))]
+    }
+
+    private mutating func fail(_ error: ProviderError) -> [ProviderEvent] {
+        isFinished = true
+        return [.failed(error)]
+    }
+
+    static func finishReason(_ value: String) -> FinishReason {
+        switch value {
+        case "length", "max_tokens": return .length
+        case "tool_calls", "function_call": return .toolCalls
+        case "content_filter", "sensitive": return .contentFilter
+        default: return .stop
+        }
+    }
+
+    static func usage(_ value: Any?) -> Usage? {
+        guard let object = value as? [String: Any],
+              let prompt = (object["prompt_tokens"] as? NSNumber)?.intValue,
+              let completion = (object["completion_tokens"] as? NSNumber)?.intValue else { return nil }
+        return Usage(promptTokens: prompt, completionTokens: completion)
+    }
+}

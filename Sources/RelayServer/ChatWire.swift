@@ -93,12 +93,14 @@ enum ChatWire {
         return text + ",\"code\":\"\(error.code.rawValue)\",\"message\":\(JSONText.quote(error.message)),\"retryable\":\(error.retryable)}"
     }
 
-    /// An unguessable stream id: 128 random bits, hex.
+    /// An unguessable stream id: 128 random bits, as 32 hex digits.
     static func newStreamID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        let hex = String(high, radix: 16) + "|" + String(low, radix: 16)
-        let parts = hex.split(separator: "|").map { String(repeating: "0", count: 16 - $0.count) + $0 }
-        return parts.joined()
+        return hex16(generator.next()) + hex16(generator.next())
+    }
+
+    private static func hex16(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

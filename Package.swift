@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "RelayServer",
                 "Upstream",
+                "HTTP1",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
-        .testTarget(name: "UpstreamTests", dependencies: ["Upstream"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(
             name: "RelayServerTests",
             dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket", "Upstream"]

@@ -91,10 +91,10 @@ public func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
     }
 }
 
-extension Substring {
+extension StringProtocol {
     /// Strips optional whitespace (SP and HTAB, RFC 9110 §5.6.3) from both ends.
-    func trimmingOWS() -> Substring {
-        var s = self
+    public func trimmingOWS() -> SubSequence {
+        var s = self[...]
         while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
         while let last = s.last, last == " " || last == "\t" { s.removeLast() }
         return s

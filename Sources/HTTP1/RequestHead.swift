@@ -40,7 +40,7 @@ public struct RequestHead: Sendable {
     public var expectsContinue: Bool {
         guard version == .http1_1, framing != .none, framing != .contentLength(0) else { return false }
         guard let expect = headers["Expect"] else { return false }
-        return asciiCaseInsensitiveEquals(String(Substring(expect).trimmingOWS()), "100-continue")
+        return asciiCaseInsensitiveEquals(String(expect.trimmingOWS()), "100-continue")
     }
 
     /// The path part of the target, without the query (for an absolute-form target, the

@@ -26,7 +26,7 @@ public struct CORSPolicy: Sendable, Equatable {
     /// cross-origin caller at all (an environment variable cannot be set to an empty list).
     public init(parsing list: String) {
         rules = list.split(separator: ",").compactMap { entry in
-            let origin = entry.trimmingCharacters(in: " \t").lowercased()
+            let origin = entry.trimmingOWS().lowercased()
             if origin.isEmpty || origin == "none" { return nil }
             if origin == "*" { return .any }
             if origin.contains("*") { return .pattern(origin.split(separator: "*", omittingEmptySubsequences: false).map(String.init)) }
@@ -99,11 +99,3 @@ public struct CORSPolicy: Sendable, Equatable {
     }
 }
 
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
-    }
-}

@@ -47,11 +47,11 @@ public enum Handshake {
                                       headers: ["Sec-WebSocket-Version": "13"]))
         }
         let keys = head.headers.values("Sec-WebSocket-Key")
-        guard keys.count == 1, let decoded = Base64.decode(keys[0].trimmingOWS()), decoded.count == 16 else {
+        guard keys.count == 1, let decoded = Base64.decode(String(keys[0].trimmingOWS())), decoded.count == 16 else {
             return .failure(Rejection(status: .badRequest, message: "Sec-WebSocket-Key must be 16 bytes in base64"))
         }
         let deflate = allowDeflate ? PermessageDeflate.negotiate(offers: head.headers.values("Sec-WebSocket-Extensions")) : nil
-        return .success(Accepted(acceptValue: acceptValue(for: keys[0].trimmingOWS()), deflate: deflate))
+        return .success(Accepted(acceptValue: acceptValue(for: String(keys[0].trimmingOWS())), deflate: deflate))
     }
 
     /// base64(SHA-1(key + GUID)) (RFC 6455 §4.2.2 step 5.4).
@@ -67,11 +67,3 @@ public enum Handshake {
     }
 }
 
-extension String {
-    func trimmingOWS() -> String {
-        var slice = Substring(self)
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return String(slice)
-    }
-}

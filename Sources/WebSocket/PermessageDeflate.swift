@@ -1,3 +1,5 @@
+import HTTP1
+
 /// permessage-deflate negotiation (RFC 7692 §7.1).
 ///
 /// relayd always answers with `server_no_context_takeover` and `client_no_context_takeover`
@@ -37,7 +39,7 @@ public struct PermessageDeflate: Sendable, Equatable {
     public static func negotiate(offers headerValues: [String]) -> PermessageDeflate? {
         for value in headerValues {
             for offer in value.split(separator: ",") {
-                let parts = offer.split(separator: ";").map { $0.trimmingSpaces() }
+                let parts = offer.split(separator: ";").map { $0.trimmingOWS() }
                 guard parts.first?.lowercased() == "permessage-deflate" else { continue }
                 if let accepted = accept(parameters: parts.dropFirst()) { return accepted }
             }
@@ -50,7 +52,7 @@ public struct PermessageDeflate: Sendable, Equatable {
         var seen = Set<String>()
         for parameter in parameters where !parameter.isEmpty {
             // Keep empty pieces: "=" must not leave `pieces` empty, and "name=" has an empty value.
-            let pieces = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingSpaces() }
+            let pieces = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingOWS() }
             let name = pieces[0].lowercased()
             guard seen.insert(name).inserted else { return nil }
             var value: Substring? = pieces.count > 1 ? pieces[1] : nil
@@ -88,11 +90,3 @@ extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
-extension Substring {
-    func trimmingSpaces() -> Substring {
-        var slice = self
-        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
-        return slice
-    }
-}

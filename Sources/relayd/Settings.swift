@@ -1,3 +1,4 @@
+import HTTP1
 import Logging
 import RelayServer
 
@@ -26,7 +27,7 @@ struct Settings {
         }
         func number<T: LosslessStringConvertible & Comparable>(_ flag: String?, _ variable: String, minimum: T) throws -> T? {
             guard let (text, source) = value(flag, variable) else { return nil }
-            guard let number = T(text.trimmingSpaces), number >= minimum else {
+            guard let number = T(String(text.trimmingOWS())), number >= minimum else {
                 throw Invalid(description: "\(source) must be a number >= \(minimum), got '\(text)'")
             }
             return number
@@ -91,11 +92,3 @@ struct Settings {
     }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        var slice = Substring(self)
-        while slice.first == " " { slice.removeFirst() }
-        while slice.last == " " { slice.removeLast() }
-        return String(slice)
-    }
-}

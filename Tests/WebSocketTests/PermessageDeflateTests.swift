@@ -113,7 +113,7 @@ struct PermessageDeflateTests {
             "permessage-deflate; server_no_context_takeover",
         ] {
             let accepted = try #require(PermessageDeflate.negotiate(offers: [offer]))
-            let parameters = accepted.responseHeader.split(separator: ";").map { $0.trimmingSpaces() }
+            let parameters = accepted.responseHeader.split(separator: ";").map { $0.trimmingOWS() }
             #expect(parameters.first == "permessage-deflate")
             #expect(parameters.contains("server_no_context_takeover"), "\(offer)")
             #expect(parameters.contains("client_no_context_takeover"), "\(offer)")

@@ -202,6 +202,12 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     /// The opening handshake (RFC 6455 §4.2.2). The origin is checked against the CORS
     /// allowlist, because CORS does not protect WebSockets: a page on any site may open one.
     private func upgrade(_ request: HTTPRequest, _ responder: HTTPResponder, _ route: WebSocketRoute) {
+        if draining || context.isDraining {
+            // A session opened now would only be told to go (1012) a moment later.
+            responder.respond(.error(.serviceUnavailable, code: "draining", message: "server restarting, reconnect shortly",
+                                     headers: ["Retry-After": "1"]))
+            return
+        }
         if let origin = request.headers["Origin"], !configuration.cors.allows(origin: origin) {
             responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin is not in --cors-origins"))
             return

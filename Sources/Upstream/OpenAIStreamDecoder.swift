@@ -30,9 +30,12 @@ public struct OpenAIStreamDecoder: StreamDecoder {
             if event.type == "error" { return fail(UpstreamErrorMapping.error(message: event.data)) }
             return [] // not JSON and not an error: ignore (some proxies inject noise)
         }
-        if event.type == "error" || object["error"] != nil || object["object"] as? String == "error" {
+        if event.type == "error" || (object["error"] is [String: Any] || object["error"] is String) || object["object"] as? String == "error" {
             let error = (object["error"] as? [String: Any]) ?? object
-            let type = (error["type"] as? String) ?? (error["code"] as? String) ?? (error["code"] as? NSNumber)?.stringValue
+            // Both: OpenAI puts the kind in `code` ("rate_limit_exceeded") when `type` names the
+            // limited resource ("tokens", "requests"); Zhipu sends only `code` ("1113").
+            let code = (error["code"] as? String) ?? (error["code"] as? NSNumber)?.stringValue
+            let type = [error["type"] as? String, code].compactMap { $0 }.joined(separator: " ")
             return fail(UpstreamErrorMapping.error(status: (error["code"] as? NSNumber)?.intValue, type: type, message: error["message"] as? String))
         }
         if let found = Self.usage(object["usage"]) ?? Self.usage((object["x_groq"] as? [String: Any])?["usage"]) {

@@ -18,13 +18,15 @@ enum UpstreamErrorMapping {
     static func error(status: Int? = nil, type: String? = nil, message: String?) -> ProviderError {
         let text = (message?.isEmpty == false ? message! : "the provider reported an error").prefix(500)
         let kind = (type ?? "").lowercased()
-        if kind.contains("insufficient_quota") || kind.contains("billing") || kind == "1113" {
-            return ProviderError(.upstreamRateLimited, "quota or balance exhausted: \(text)", retryable: false)
+        if kind.contains("insufficient_quota") || kind.contains("billing") || kind.split(separator: " ").contains("1113") {
+            return ProviderError(.upstreamRateLimited, String("quota or balance exhausted: \(text)".prefix(500)), retryable: false)
         }
         if status == 401 || status == 403 || kind.contains("authentication") || kind.contains("permission") || kind.contains("invalid_api_key") {
             return ProviderError(.upstreamAuth, String(text), retryable: false)
         }
-        if status == 429 || kind.contains("rate_limit") || kind.contains("resource_exhausted") {
+        // Zhipu: 1302 too many concurrent requests, 1303 too frequent, 1305 overloaded.
+        let zhipuBusy = !Set(kind.split(separator: " ")).isDisjoint(with: ["1302", "1303", "1305"])
+        if status == 429 || kind.contains("rate_limit") || kind.contains("resource_exhausted") || zhipuBusy {
             return ProviderError(.upstreamRateLimited, String(text), retryable: true)
         }
         if status == 529 || kind.contains("overloaded") || kind.contains("unavailable") || (status.map { (500...599).contains($0) } ?? false) {

@@ -8,6 +8,7 @@
 //          ├─ WebSocket (pure RFC 6455 frames, messages, handshake, RFC 7692 deflate; no sockets)
 //          ├─ Upstream  (providers: requests, normalized events; the demo provider; HTTPS client later)
 //          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
+//          ├─ TLS       (OpenSSL client sessions over memory buffers; no sockets)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
 //   CSystemShims: the two GNU-only calls RelayIO needs (accept4, sched_getaffinity).
@@ -37,6 +38,7 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "SSE"),
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Upstream", dependencies: ["SSE"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "COpenSSL"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(
             name: "RelayServerTests",

@@ -96,18 +96,7 @@ enum RequestHeadParser {
             return .chunked
         }
         guard !contentLengths.isEmpty else { return .none }
-        var length: Int?
-        for field in contentLengths {
-            for element in field.split(separator: ",", omittingEmptySubsequences: false) {
-                let trimmed = element.trimmingOWS()
-                guard !trimmed.isEmpty, trimmed.utf8.count <= 18, trimmed.utf8.allSatisfy(ASCII.isDigit),
-                      let value = Int(trimmed)
-                else { throw HTTPParseError(.invalidContentLength) }
-                if let previous = length, previous != value { throw HTTPParseError(.conflictingContentLength) }
-                length = value
-            }
-        }
-        return .contentLength(length!)
+        return .contentLength(try ContentLength.parse(contentLengths))
     }
 }
 

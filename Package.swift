@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "SSE"),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
-        .target(name: "Upstream", dependencies: ["SSE"]),
+        .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
             name: "RelayServer",
@@ -57,6 +57,7 @@ let package = Package(
                 "RelayServer",
                 "Upstream",
                 "HTTP1",
+                "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -93,14 +93,14 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
                 .unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers")))
         }
         let model = request.model ?? provider.defaultModel
-        guard provider.models.contains(model) else {
+        guard provider.allows(model: model) else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))")))
         }
         let run = ChatRun(id: request.id)
         chats[request.id] = run
         session.send(text: ChatWire.start(id: request.id, streamID: ChatWire.newStreamID(), provider: provider.name, model: model))
         let loop = session.loop
-        let providerContext = ProviderContext { seconds, work in loop.schedule(after: seconds, work) }
+        let providerContext = ProviderContext(loop: loop)
         let owner = WeakPair(self, session)
         run.cancellation = provider.stream(request, model: model, context: providerContext) { event in
             loop.execute {

@@ -1,21 +1,36 @@
+import RelayIO
+
 /// A model provider: turns a chat into a stream of events. Implementations call `emit` on
 /// the loop `schedule` runs on, and stop emitting once `cancel` is called.
 public protocol Provider: Sendable {
     var name: String { get }
+    /// The models to list; `allows(model:)` decides what a client may ask for.
     var models: [String] { get }
     var defaultModel: String { get }
+    func allows(model: String) -> Bool
 
     func stream(_ request: ChatRequest, model: String, context: ProviderContext,
                 emit: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation
 }
 
-/// What a provider may use from its caller: a timer on the caller's event loop.
+extension Provider {
+    public func allows(model: String) -> Bool { models.contains(model) }
+}
+
+/// What a provider may use from its caller: the caller's event loop (for upstream I/O) and
+/// a timer on it.
 public struct ProviderContext: Sendable {
     /// Runs the closure after `seconds` on the caller's loop.
     public var schedule: @Sendable (_ seconds: Double, _ work: @escaping @Sendable () -> Void) -> Void
+    public var loop: EventLoop?
 
     public init(schedule: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void) {
         self.schedule = schedule
+    }
+
+    public init(loop: EventLoop) {
+        self.loop = loop
+        schedule = { seconds, work in loop.schedule(after: seconds, work) }
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Logging
 import RelayServer
+import TLS
 import Upstream
 #if canImport(Glibc)
 import Glibc
@@ -96,8 +97,8 @@ struct Relayd: ParsableCommand {
         }
         let logger = Logger(label: "relayd")
         let server = HTTPServer(configuration: settings.server, logger: logger)
-        server.relayWebSocket("/ws", configuration: settings.webSocket,
-                              providers: ProviderRegistry([DemoProvider(tokensPerSecond: settings.demoTokensPerSecond)]))
+        let providers = try Self.providers(settings: settings, logger: logger)
+        server.relayWebSocket("/ws", configuration: settings.webSocket, providers: providers)
         if let echoPath = settings.echoPath {
             var conformance = WebSocketConfiguration.conformance
             conformance.deflate = settings.webSocket.deflate
@@ -125,6 +126,29 @@ struct Relayd: ParsableCommand {
             }
         }
         withExtendedLifetime(watcher) { dispatchMain() }
+    }
+
+    /// The configured upstream providers (names only are logged), then `demo`, which is the
+    /// default when nothing else is configured.
+    static func providers(settings: Settings, logger: Logger) throws -> ProviderRegistry {
+        var tls: TLSClientConfiguration?
+        do {
+            tls = try TLSClientConfiguration()
+        } catch {
+            logger.error("TLS is unavailable; https providers will fail", metadata: ["error": "\(error)"])
+        }
+        let client = UpstreamClient(tls: tls)
+        let configured: [HTTPProvider]
+        do {
+            configured = try ProviderPreset.configured(environment: environment(), client: client)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        logger.info("providers", metadata: [
+            "configured": "\(configured.map(\.name).joined(separator: ","))",
+            "default": "\(configured.first?.name ?? "demo")",
+        ])
+        return ProviderRegistry(configured + [DemoProvider(tokensPerSecond: settings.demoTokensPerSecond)])
     }
 
     static func environment() -> [String: String] {

@@ -1,0 +1,41 @@
+import HTTP1
+
+/// One request/response on an upstream connection, as the caller sees it. Callbacks run on
+/// the connection's loop; after `onEnd` or `onError` none is called again.
+public final class ClientExchange: @unchecked Sendable {
+    public var onHead: (ReceivedResponseHead) -> Void = { _ in }
+    public var onBody: ([UInt8]) -> Void = { _ in }
+    public var onEnd: () -> Void = {}
+    public var onError: (ProviderError) -> Void = { _ in }
+
+    /// Set by the client: closes the connection (the provider stops generating).
+    var cancelAction: (() -> Void)?
+    private(set) var finished = false
+
+    public init() {}
+
+    /// Abandons the exchange and closes its connection; safe to call more than once.
+    public func cancel() {
+        guard !finished else { return }
+        finished = true
+        cancelAction?()
+        cancelAction = nil
+    }
+
+    func deliverHead(_ head: ReceivedResponseHead) { if !finished { onHead(head) } }
+    func deliverBody(_ bytes: [UInt8]) { if !finished { onBody(bytes) } }
+
+    func deliverEnd() {
+        guard !finished else { return }
+        finished = true
+        cancelAction = nil
+        onEnd()
+    }
+
+    func deliverError(_ error: ProviderError) {
+        guard !finished else { return }
+        finished = true
+        cancelAction = nil
+        onError(error)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HTTP1
+import RelayIO
+import SSE
+
+/// A provider reached over HTTP(S): OpenAI and every OpenAI-compatible service, Anthropic,
+/// Gemini. Streams the response through the SSE parser and the format's decoder, so each
+/// chunk is forwarded the moment it arrives. The key goes only into the request headers:
+/// never into an event, a log line or an error message.
+public struct HTTPProvider: Provider {
+    public let name: String
+    public let format: WireFormat
+    public let baseURL: UpstreamURL
+    public let defaultModel: String
+    /// Allowed models; empty means any model name the client asks for.
+    public let allowedModels: [String]
+    let apiKey: String?
+    let client: UpstreamClient
+
+    public init(name: String, format: WireFormat, baseURL: UpstreamURL, apiKey: String?, defaultModel: String,
+                allowedModels: [String] = [], client: UpstreamClient) {
+        self.name = name
+        self.format = format
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.defaultModel = defaultModel
+        self.allowedModels = allowedModels
+        self.client = client
+    }
+
+    public var models: [String] { allowedModels.isEmpty ? [defaultModel] : allowedModels }
+
+    public func allows(model: String) -> Bool {
+        allowedModels.isEmpty ? !model.isEmpty && model.utf8.count <= 200 : allowedModels.contains(model)
+    }
+
+    public func stream(_ request: ChatRequest, model: String, context: ProviderContext,
+                       emit: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation {
+        guard let loop = context.loop else {
+            emit(.failed(ProviderError(.internalError, "no event loop for the upstream request")))
+            return ChatCancellation()
+        }
+        let (path, headers, body) = format.request(request, model: model, apiKey: apiKey)
+        let exchange = ClientExchange()
+        let state = StreamState(decoder: format.decoder())
+        exchange.onHead = { head in state.status = head.status }
+        exchange.onBody = { bytes in
+            guard (200..<300).contains(state.status) else {
+                if state.errorBody.count < 64 * 1024 { state.errorBody += bytes }
+                return
+            }
+            let items: [EventStreamItem]
+            do {
+                items = try state.parser.parse(bytes)
+            } catch {
+                emit(.failed(ProviderError(.upstreamError, "the provider sent an event over 4 MiB", retryable: false)))
+                return exchange.cancel()
+            }
+            for item in items {
+                for event in state.decoder.decode(item) {
+                    emit(event)
+                    if case .failed = event { return exchange.cancel() }
+                }
+            }
+        }
+        exchange.onEnd = {
+            guard (200..<300).contains(state.status) else {
+                return emit(.failed(Self.httpError(status: state.status, body: state.errorBody)))
+            }
+            for event in state.decoder.finish() { emit(event) }
+        }
+        exchange.onError = { error in
+            if !state.decoder.isFinished { emit(.failed(error)) }
+        }
+        client.execute(.post, baseURL, path: path, headers: headers, body: body, on: loop, exchange: exchange)
+        return ChatCancellation { loop.execute { exchange.cancel() } }
+    }
+
+    /// A non-2xx answer, mapped to relayd's codes; the provider's own message is kept (it is
+    /// about the request, e.g. "model not found"), its headers never are.
+    static func httpError(status: Int, body: [UInt8]) -> ProviderError {
+        var message: String?
+        var type: String?
+        if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] {
+            let error = (object["error"] as? [String: Any]) ?? object
+            message = error["message"] as? String
+            type = [error["type"], error["code"], error["status"]].compactMap { value -> String? in
+                if let text = value as? String { return text }
+                return (value as? NSNumber)?.stringValue
+            }.joined(separator: " ")
+        }
+        return UpstreamErrorMapping.error(status: status, type: type, message: message ?? "the provider answered HTTP \(status)")
+    }
+
+    /// What one streamed response has seen so far; touched only on its loop.
+    final class StreamState: @unchecked Sendable {
+        var status = 0
+        var errorBody: [UInt8] = []
+        var parser = EventStreamParser()
+        var decoder: any StreamDecoder
+        init(decoder: any StreamDecoder) { self.decoder = decoder }
+    }
+}

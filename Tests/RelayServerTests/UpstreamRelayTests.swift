@@ -1,0 +1,168 @@
+import Dispatch
+import Foundation
+import HTTP1
+import RelayServer
+import Testing
+import RelayIO
+import Upstream
+
+/// A fake OpenAI-compatible upstream on relayd's own HTTP server. The model name picks the
+/// behaviour: "ok" streams 5 chunks and [DONE]; "unauthorized" answers 401; "ratelimit"
+/// 429; "truncate" ends the body after 2 chunks without [DONE] or finish_reason; "hang"
+/// never answers. It records what it saw.
+final class FakeUpstream: @unchecked Sendable {
+    let server: HTTPServer
+    let seen = Counter()
+    private let lock = NSLock()
+    private var authorizations: [String] = []
+    private var connections: [UInt64] = []
+    var port: Int { server.localAddress!.port }
+
+    init() throws {
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        server = HTTPServer(configuration: configuration)
+        server.route(.post, "/v1/chat/completions") { [unowned self] request, responder in
+            self.lock.lock()
+            self.authorizations.append(request.headers["Authorization"] ?? "")
+            self.connections.append(request.connectionID)
+            self.lock.unlock()
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+            let model = body["model"] as? String ?? ""
+            self.seen.add("request")
+            switch model {
+            case "unauthorized":
+                responder.respond(.json(.unauthorized, #"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#))
+            case "ratelimit":
+                responder.respond(.json(.tooManyRequests, #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, headers: ["Retry-After": "1"]))
+            case "hang":
+                responder.onClose { self.seen.add("hang-closed") }
+            default:
+                responder.startStream(headers: ["Content-Type": "text/event-stream"])
+                let count = model == "truncate" ? 2 : 5
+                for index in 0..<count {
+                    producerQueue.asyncAfter(deadline: .now() + .milliseconds(5 * (index + 1))) {
+                        responder.write(#"data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"w\#(index) "},"finish_reason":null}]}"# + "\n\n")
+                        guard index == count - 1 else { return }
+                        if model != "truncate" {
+                            responder.write(#"data: {"id":"x","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\n")
+                            responder.write(#"data: {"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"# + "\n\n")
+                            responder.write("data: [DONE]\n\n")
+                        }
+                        responder.finish()
+                    }
+                }
+            }
+        }
+        try server.start()
+    }
+
+    var seenAuthorizations: [String] { lock.lock(); defer { lock.unlock() }; return authorizations }
+    var seenConnections: [UInt64] { lock.lock(); defer { lock.unlock() }; return connections }
+    func stop() { shutdownAndWait(server, drainSeconds: 0) }
+}
+
+@Suite("relaying an OpenAI-compatible upstream")
+struct UpstreamRelayTests {
+    static let key = "sk-test-secret-123"
+
+    func withRelay(firstByteTimeout: Double = 60, port: Int? = nil, _ body: (FakeUpstream, RawWebSocket) throws -> Void) throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        var timeouts = UpstreamClient.Timeouts()
+        timeouts.firstByte = firstByteTimeout
+        let client = UpstreamClient(tls: nil, timeouts: timeouts)
+        let provider = HTTPProvider(name: "openai", format: .openAI, baseURL: UpstreamURL("http://127.0.0.1:\(port ?? upstream.port)/v1")!,
+                                    apiKey: Self.key, defaultModel: "ok", client: client)
+        try withServer({ $0.loopCount = 1 }, routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([provider])) }) { _, relayPort in
+            try body(upstream, try RawWebSocket(port: relayPort))
+        }
+    }
+
+    func chat(_ socket: RawWebSocket, id: String, model: String) throws -> (events: [[String: Any]], raw: String) {
+        try socket.send(text: #"{"type":"chat","id":"\#(id)","model":"\#(model)","messages":[{"role":"user","content":"hi"}]}"#)
+        var events: [[String: Any]] = []
+        var raw = ""
+        while true {
+            let text = try #require(try socket.readText())
+            raw += text
+            let event = try json(text)
+            events.append(event)
+            if event["type"] as? String == "done" || event["type"] as? String == "error" { return (events, raw) }
+        }
+    }
+
+    @Test func chunksAreRelayedInOrderAndTheKeyStaysOnTheServer() throws {
+        try withRelay { upstream, socket in
+            let (events, raw) = try chat(socket, id: "r1", model: "ok")
+            #expect(events.first?["type"] as? String == "start")
+            let chunks = events.filter { $0["type"] as? String == "chunk" }
+            #expect(chunks.compactMap { $0["content"] as? String }.joined() == "w0 w1 w2 w3 w4 ")
+            #expect(chunks.compactMap { $0["seq"] as? Int } == [1, 2, 3, 4, 5])
+            let done = try #require(events.last)
+            #expect(done["type"] as? String == "done")
+            #expect(done["seq"] as? Int == 6)
+            #expect(done["finish_reason"] as? String == "stop")
+            #expect((done["usage"] as? [String: Any])?["completion_tokens"] as? Int == 5)
+            #expect(upstream.seenAuthorizations == ["Bearer \(Self.key)"])
+            #expect(!raw.contains(Self.key))
+        }
+    }
+
+    @Test func aSecondChatReusesTheUpstreamConnection() throws {
+        try withRelay { upstream, socket in
+            _ = try chat(socket, id: "a", model: "ok")
+            _ = try chat(socket, id: "b", model: "ok")
+            let connections = upstream.seenConnections
+            #expect(connections.count == 2)
+            #expect(Set(connections).count == 1, "one keep-alive connection for both: \(connections)")
+        }
+    }
+
+    @Test(arguments: [("unauthorized", "upstream_auth", false), ("ratelimit", "upstream_rate_limited", true), ("truncate", "upstream_truncated", true)])
+    func upstreamFailuresBecomeErrorEvents(model: String, code: String, retryable: Bool) throws {
+        try withRelay { _, socket in
+            let (events, raw) = try chat(socket, id: "e", model: model)
+            let error = try #require(events.last)
+            #expect(error["type"] as? String == "error")
+            #expect(error["id"] as? String == "e")
+            #expect(error["code"] as? String == code)
+            #expect(error["retryable"] as? Bool == retryable)
+            #expect(!raw.contains(Self.key))
+        }
+    }
+
+    @Test func cancelClosesTheUpstreamConnection() throws {
+        try withRelay { upstream, socket in
+            try socket.send(text: #"{"type":"chat","id":"h","model":"hang","messages":[{"role":"user","content":"hi"}]}"#)
+            _ = try socket.readText() // start
+            for _ in 0..<200 where upstream.seen.value("request") == 0 { Thread.sleep(forTimeInterval: 0.01) }
+            try socket.send(text: #"{"type":"cancel","id":"h"}"#)
+            let done = try json(try socket.readText())
+            #expect(done["finish_reason"] as? String == "cancelled")
+            for _ in 0..<200 where upstream.seen.value("hang-closed") == 0 { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(upstream.seen.value("hang-closed") == 1, "the provider saw its connection close")
+        }
+    }
+
+    @Test func aSilentUpstreamTimesOut() throws {
+        try withRelay(firstByteTimeout: 0.3) { _, socket in
+            let start = Date()
+            let (events, _) = try chat(socket, id: "t", model: "hang")
+            #expect(events.last?["code"] as? String == "upstream_timeout")
+            #expect(Date().timeIntervalSince(start) < 3)
+        }
+    }
+
+    @Test func anUnreachableUpstreamIsUnavailable() throws {
+        let listener = try Listener(host: "127.0.0.1", port: 0)
+        let closedPort = listener.localAddress.port
+        listener.stop()
+        try withRelay(port: closedPort) { _, socket in
+            let (events, _) = try chat(socket, id: "u", model: "ok")
+            #expect(events.last?["code"] as? String == "upstream_unavailable")
+            #expect(events.last?["retryable"] as? Bool == true)
+        }
+    }
+}

@@ -21,6 +21,33 @@ public final class EventLoop: @unchecked Sendable {
         queue.setSpecific(key: Self.key, value: index + 1)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readBufferSize, alignment: 16)
         poller = Poller(queue: queue)
+        poller.onBatchStart = { [unowned self] in inPollerBatch = true }
+        poller.onBatchEnd = { [unowned self] in runEndOfTurnActions() }
+    }
+
+    /// Whether the loop is handling a batch of socket events right now. Touched on `queue`.
+    private var inPollerBatch = false
+    private var endOfTurnActions: [() -> Void] = []
+
+    /// Runs `action` once the current batch of socket events has been handled (or soon, when
+    /// called outside one). Writers use it to coalesce: every message produced while handling
+    /// one batch leaves in one `send` per connection, with no extra queue hop. Call on the loop.
+    public func atEndOfTurn(_ action: @escaping () -> Void) {
+        if inPollerBatch {
+            endOfTurnActions.append(action)
+        } else {
+            let wrapped = UncheckedSendable(action)
+            queue.async { wrapped.value() }
+        }
+    }
+
+    private func runEndOfTurnActions() {
+        inPollerBatch = false
+        while !endOfTurnActions.isEmpty {
+            let actions = endOfTurnActions
+            endOfTurnActions = []
+            for action in actions { action() }
+        }
     }
 
     deinit { readBuffer.deallocate() }
@@ -66,4 +93,10 @@ public final class EventLoopGroup: Sendable {
         let index = nextIndex.add(1, ordering: .relaxed).oldValue
         return loops[index % loops.count]
     }
+}
+
+/// Carries a loop-confined closure through `queue.async` (it runs on the same loop).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

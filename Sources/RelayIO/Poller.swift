@@ -30,6 +30,9 @@ final class Poller: @unchecked Sendable {
     private var nextGeneration: UInt32 = 1
     private var events: UnsafeMutablePointer<epoll_event>
     private let maxEvents: Int32 = 256
+    /// Called around each wake-up's handling (set by the owning loop).
+    var onBatchStart: () -> Void = {}
+    var onBatchEnd: () -> Void = {}
 
     init(queue: DispatchQueue) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -81,6 +84,8 @@ final class Poller: @unchecked Sendable {
     }
 
     private func drain() {
+        onBatchStart()
+        defer { onBatchEnd() }
         // Keep taking batches until the ready list is empty, so a full batch never leaves
         // events waiting for a wake-up that may not come.
         while true {

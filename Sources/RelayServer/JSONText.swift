@@ -3,6 +3,10 @@
 public enum JSONText {
     /// A JSON string literal for `text` (RFC 8259 §7), quotes included.
     public static func quote(_ text: String) -> String {
+        // Most text (model output) needs no escaping: check the bytes, then copy once.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         result.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

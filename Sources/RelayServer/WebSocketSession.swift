@@ -179,8 +179,27 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         } else {
             writeFrame(opcode, payload)
         }
-        connection.flush()
-        if connection.outboundByteCount > configuration.maxOutboundBytes {
+        flushSoon()
+    }
+
+    /// Frames written during one turn of the loop (a burst of chunks from one upstream read,
+    /// say) leave in one `send` at the end of the turn: one system call instead of one per
+    /// message, and no added wait beyond the turn.
+    private var flushScheduled = false
+
+    private func flushSoon() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        connection.loop.atEndOfTurn { [self] in
+            flushScheduled = false
+            guard state != .closed else { return }
+            connection.flush()
+            checkBacklog()
+        }
+    }
+
+    private func checkBacklog() {
+        if state == .open, connection.outboundByteCount > configuration.maxOutboundBytes {
             // The client cannot keep up. Tell it to reconnect and resume; then give it the
             // close timeout to read that, never more memory.
             context.webSocketsSlowClosed.add(1, ordering: .relaxed)

@@ -26,36 +26,70 @@ public struct EventStreamParser: Sendable {
 
     /// Feeds bytes; returns the items they completed.
     public mutating func parse(_ bytes: some Collection<UInt8>) throws(TooLarge) -> [EventStreamItem] {
-        var items: [EventStreamItem] = []
-        for byte in bytes {
-            if !checkedBOM {
-                if byte == Self.byteOrderMark[bomMatched] {
-                    bomMatched += 1
-                    if bomMatched == Self.byteOrderMark.count { checkedBOM = true } // skipped
-                    continue
-                }
-                // Not a BOM after all: the bytes held back are content.
-                checkedBOM = true
-                for held in Self.byteOrderMark[0..<bomMatched] { try consume(held, into: &items) }
-            }
-            try consume(byte, into: &items)
+        // One non-generic path: generic code across a module boundary is not specialised,
+        // and a per-byte witness call dominated the relay's profile. (The closures rethrow
+        // untyped errors, so the typed one is carried out by hand.)
+        var result: Result<[EventStreamItem], TooLarge> = .success([])
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            do throws(TooLarge) { result = .success(try parse(UnsafeRawBufferPointer(buffer))) } catch { result = .failure(error) }
         }
+        if contiguous == nil {
+            Array(bytes).withUnsafeBytes { buffer in
+                do throws(TooLarge) { result = .success(try parse(buffer)) } catch { result = .failure(error) }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Feeds bytes; returns the items they completed. Lines are found with a scan and
+    /// appended in slices, not byte by byte.
+    public mutating func parse(_ bytes: UnsafeRawBufferPointer) throws(TooLarge) -> [EventStreamItem] {
+        var items: [EventStreamItem] = []
+        var index = 0
+        let count = bytes.count
+        while index < count, !checkedBOM {
+            let byte = bytes[index]
+            if byte == Self.byteOrderMark[bomMatched] {
+                bomMatched += 1
+                index += 1
+                if bomMatched == Self.byteOrderMark.count { checkedBOM = true } // skipped
+                continue
+            }
+            // Not a BOM after all: the bytes held back are content.
+            checkedBOM = true
+            let held = Array(Self.byteOrderMark[0..<bomMatched])
+            let pointer = UnsafeMutableRawBufferPointer.allocate(byteCount: held.count, alignment: 1)
+            defer { pointer.deallocate() }
+            pointer.copyBytes(from: held)
+            try scan(UnsafeRawBufferPointer(pointer), into: &items)
+        }
+        if index < count { try scan(UnsafeRawBufferPointer(rebasing: bytes[index...]), into: &items) }
         return items
     }
 
-    private mutating func consume(_ byte: UInt8, into items: inout [EventStreamItem]) throws(TooLarge) {
-        if byte == 0x0A, lastWasCR {
-            lastWasCR = false // the LF of a CRLF
-            return
-        }
-        lastWasCR = byte == 0x0D
-        if byte == 0x0A || byte == 0x0D {
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, into items: inout [EventStreamItem]) throws(TooLarge) {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            if lastWasCR {
+                lastWasCR = false
+                if bytes[index] == 0x0A { // the LF of a CRLF split across reads or lines
+                    index += 1
+                    continue
+                }
+            }
+            var end = index
+            while end < count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            if end > index {
+                line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<end]))
+                if line.count + data.count > maxEventBytes { throw TooLarge() }
+            }
+            guard end < count else { return }
+            lastWasCR = bytes[end] == 0x0D
             processLine(into: &items)
             line.removeAll(keepingCapacity: true)
-            return
+            index = end + 1
         }
-        line.append(byte)
-        if line.count + data.count > maxEventBytes { throw TooLarge() }
     }
 
     private mutating func processLine(into items: inout [EventStreamItem]) {

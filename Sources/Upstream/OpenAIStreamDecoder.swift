@@ -1,4 +1,5 @@
 import Foundation
+import HTTP1
 import SSE
 
 /// OpenAI Chat Completions streaming (`stream: true`, `stream_options.include_usage`), and
@@ -22,7 +23,8 @@ public struct OpenAIStreamDecoder: StreamDecoder {
 
     public mutating func decode(_ item: EventStreamItem) -> [ProviderEvent] {
         guard !isFinished, case .event(let event) = item else { return [] }
-        if event.data.trimmingCharacters(in: .whitespaces) == "[DONE]" {
+        // Only a short payload can be the end marker: no trimming of every chunk's JSON.
+        if event.data.utf8.count <= 16, event.data.trimmingOWS() == "[DONE]" {
             isFinished = true
             return [.done(finishReason ?? .stop, usage)]
         }

@@ -129,7 +129,9 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
     func connectionDidReadEOF(_ connection: Connection) {
         if exchange != nil {
             do {
-                if let event = try parser.finish() { handle(event) }
+                // Until nil: what the buffer still holds, then the end of a body delimited by
+                // the close.
+                while exchange != nil, let event = try parser.finish() { handle(event) }
             } catch {
                 fail(ProviderError(.upstreamTruncated, "the provider closed the connection mid-response", retryable: true))
             }

@@ -165,4 +165,41 @@ struct UpstreamRelayTests {
             #expect(events.last?["retryable"] as? Bool == true)
         }
     }
+
+    /// A body delimited by the close of the connection (no Content-Length, not chunked), as
+    /// some proxies and old servers send it: every event up to the close is relayed.
+    @Test func aCloseDelimitedStreamIsRelayedToTheEnd() throws {
+        let listener = try Listener(host: "127.0.0.1", port: 0)
+        defer { listener.stop() }
+        listener.start { fd, _ in
+            DispatchQueue.global().async {
+                var request = [UInt8](repeating: 0, count: 8192)
+                var pollFD = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pollFD, 1, 2000)
+                _ = request.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                var response = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                for word in ["one ", "two ", "three"] {
+                    response += #"data: {"choices":[{"index":0,"delta":{"content":"\#(word)"},"finish_reason":null}]}"# + "\n\n"
+                }
+                response += #"data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"# + "\n\ndata: [DONE]\n\n"
+                let bytes = Array(response.utf8)
+                var offset = 0
+                while offset < bytes.count {
+                    var out = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&out, 1, 2000)
+                    let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                    if sent <= 0 { break }
+                    offset += sent
+                }
+                close(fd)
+            }
+        }
+        try withRelay(port: listener.localAddress.port) { _, socket in
+            let (events, _) = try chat(socket, id: "c", model: "ok")
+            let text = events.compactMap { $0["content"] as? String }.joined()
+            #expect(text == "one two three")
+            #expect(events.last?["type"] as? String == "done")
+            #expect(events.last?["finish_reason"] as? String == "stop")
+        }
+    }
 }

@@ -16,6 +16,7 @@ public struct HTTPProvider: Provider {
     public let allowedModels: [String]
     let apiKey: String?
     let client: UpstreamClient
+    public var retryPolicy = RetryPolicy()
 
     public init(name: String, format: WireFormat, baseURL: UpstreamURL, apiKey: String?, defaultModel: String,
                 allowedModels: [String] = [], client: UpstreamClient) {
@@ -41,39 +42,77 @@ public struct HTTPProvider: Provider {
             return ChatCancellation()
         }
         let (path, headers, body) = format.request(request, model: model, apiKey: apiKey)
-        let exchange = ClientExchange()
-        let state = StreamState(decoder: format.decoder())
-        exchange.onHead = { head in state.status = head.status }
-        exchange.onBody = { bytes in
-            guard (200..<300).contains(state.status) else {
-                if state.errorBody.count < 64 * 1024 { state.errorBody += bytes }
-                return
-            }
-            let items: [EventStreamItem]
-            do {
-                items = try state.parser.parse(bytes)
-            } catch {
-                emit(.failed(ProviderError(.upstreamError, "the provider sent an event over 4 MiB", retryable: false)))
-                return exchange.cancel()
-            }
-            for item in items {
-                for event in state.decoder.decode(item) {
-                    emit(event)
-                    if case .failed = event { return exchange.cancel() }
+        let run = Run()
+        let retryPolicy = self.retryPolicy
+        @Sendable func attempt(_ number: Int) {
+            guard !run.cancelled else { return }
+            let exchange = ClientExchange()
+            run.current = exchange
+            let state = StreamState(decoder: format.decoder())
+            /// Before anything reached the client, a retryable failure is tried again.
+            @Sendable func failOrRetry(_ error: ProviderError, retryAfter: Double?) {
+                guard !run.cancelled else { return }
+                if !state.forwarded, error.retryable, number < retryPolicy.maxRetries,
+                   let delay = retryPolicy.delay(attempt: number, retryAfter: retryAfter) {
+                    loop.schedule(after: delay) { attempt(number + 1) }
+                } else {
+                    emit(.failed(error))
                 }
             }
-        }
-        exchange.onEnd = {
-            guard (200..<300).contains(state.status) else {
-                return emit(.failed(Self.httpError(status: state.status, body: state.errorBody)))
+            exchange.onHead = { head in
+                state.status = head.status
+                state.retryAfter = RetryPolicy.retryAfter(head.headers)
             }
-            for event in state.decoder.finish() { emit(event) }
+            exchange.onBody = { bytes in
+                guard (200..<300).contains(state.status) else {
+                    if state.errorBody.count < 64 * 1024 { state.errorBody += bytes }
+                    return
+                }
+                let items: [EventStreamItem]
+                do {
+                    items = try state.parser.parse(bytes)
+                } catch {
+                    emit(.failed(ProviderError(.upstreamError, "the provider sent an event over 4 MiB", retryable: false)))
+                    return exchange.cancel()
+                }
+                for item in items {
+                    for event in state.decoder.decode(item) {
+                        if case .failed(let error) = event {
+                            exchange.cancel()
+                            return failOrRetry(error, retryAfter: nil)
+                        }
+                        state.forwarded = true
+                        emit(event)
+                    }
+                }
+            }
+            exchange.onEnd = {
+                guard (200..<300).contains(state.status) else {
+                    return failOrRetry(Self.httpError(status: state.status, body: state.errorBody), retryAfter: state.retryAfter)
+                }
+                for event in state.decoder.finish() {
+                    if case .failed(let error) = event { return failOrRetry(error, retryAfter: nil) }
+                    emit(event)
+                }
+            }
+            exchange.onError = { error in
+                if !state.decoder.isFinished { failOrRetry(error, retryAfter: nil) }
+            }
+            client.execute(.post, baseURL, path: path, headers: headers, body: body, on: loop, exchange: exchange)
         }
-        exchange.onError = { error in
-            if !state.decoder.isFinished { emit(.failed(error)) }
+        attempt(0)
+        return ChatCancellation {
+            loop.execute {
+                run.cancelled = true
+                run.current?.cancel()
+            }
         }
-        client.execute(.post, baseURL, path: path, headers: headers, body: body, on: loop, exchange: exchange)
-        return ChatCancellation { loop.execute { exchange.cancel() } }
+    }
+
+    /// The attempts of one chat; touched only on its loop.
+    final class Run: @unchecked Sendable {
+        var cancelled = false
+        var current: ClientExchange?
     }
 
     /// A non-2xx answer, mapped to relayd's codes; the provider's own message is kept (it is
@@ -95,6 +134,9 @@ public struct HTTPProvider: Provider {
     /// What one streamed response has seen so far; touched only on its loop.
     final class StreamState: @unchecked Sendable {
         var status = 0
+        var retryAfter: Double?
+        /// Whether an event of this attempt reached the client (then no retry is possible).
+        var forwarded = false
         var errorBody: [UInt8] = []
         var parser = EventStreamParser()
         var decoder: any StreamDecoder

@@ -21,6 +21,9 @@ enum UpstreamErrorMapping {
         if kind.contains("insufficient_quota") || kind.contains("billing") || kind.split(separator: " ").contains("1113") {
             return ProviderError(.upstreamRateLimited, String("quota or balance exhausted: \(text)".prefix(500)), retryable: false)
         }
+        if status == 408 {
+            return ProviderError(.upstreamTimeout, String(text), retryable: true)
+        }
         if status == 401 || status == 403 || kind.contains("authentication") || kind.contains("permission") || kind.contains("invalid_api_key") {
             return ProviderError(.upstreamAuth, String(text), retryable: false)
         }

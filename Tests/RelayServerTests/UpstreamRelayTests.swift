@@ -38,6 +38,19 @@ final class FakeUpstream: @unchecked Sendable {
                 responder.respond(.json(.tooManyRequests, #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, headers: ["Retry-After": "1"]))
             case "hang":
                 responder.onClose { self.seen.add("hang-closed") }
+            case "flaky" where self.seen.value("flaky") == 0:
+                self.seen.add("flaky")
+                responder.respond(.json(.serviceUnavailable, #"{"error":{"message":"overloaded","type":"server_error"}}"#))
+            case "retryafter" where self.seen.value("retryafter") == 0:
+                self.seen.add("retryafter")
+                responder.respond(.json(.tooManyRequests, #"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#,
+                                        headers: ["retry-after-ms": "150"]))
+            case "quota":
+                responder.respond(.json(.tooManyRequests, #"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}"#))
+            case "always503":
+                responder.respond(.json(.serviceUnavailable, #"{"error":{"message":"down","type":"server_error"}}"#))
+            case "badreq":
+                responder.respond(.json(.badRequest, #"{"error":{"message":"bad","type":"invalid_request_error"}}"#))
             default:
                 responder.startStream(headers: ["Content-Type": "text/event-stream"])
                 let count = model == "truncate" ? 2 : 5
@@ -73,8 +86,9 @@ struct UpstreamRelayTests {
         var timeouts = UpstreamClient.Timeouts()
         timeouts.firstByte = firstByteTimeout
         let client = UpstreamClient(tls: nil, timeouts: timeouts)
-        let provider = HTTPProvider(name: "openai", format: .openAI, baseURL: UpstreamURL("http://127.0.0.1:\(port ?? upstream.port)/v1")!,
+        var provider = HTTPProvider(name: "openai", format: .openAI, baseURL: UpstreamURL("http://127.0.0.1:\(port ?? upstream.port)/v1")!,
                                     apiKey: Self.key, defaultModel: "ok", client: client)
+        provider.retryPolicy.baseDelay = 0.05
         try withServer({ $0.loopCount = 1 }, routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([provider])) }) { _, relayPort in
             try body(upstream, try RawWebSocket(port: relayPort))
         }
@@ -200,6 +214,28 @@ struct UpstreamRelayTests {
             #expect(text == "one two three")
             #expect(events.last?["type"] as? String == "done")
             #expect(events.last?["finish_reason"] as? String == "stop")
+        }
+    }
+
+    @Test(arguments: [("flaky", 2), ("retryafter", 2)])
+    func aFailureBeforeTheFirstChunkIsRetried(model: String, requests: Int) throws {
+        try withRelay { upstream, socket in
+            let start = Date()
+            let (events, _) = try chat(socket, id: "r", model: model)
+            #expect(events.last?["type"] as? String == "done", "\(events.last ?? [:])")
+            #expect(events.compactMap { $0["content"] as? String }.joined() == "w0 w1 w2 w3 w4 ")
+            #expect(upstream.seen.value("request") == requests)
+            if model == "retryafter" { #expect(Date().timeIntervalSince(start) >= 0.14, "retry-after-ms honoured") }
+        }
+    }
+
+    @Test(arguments: [("quota", 1, "upstream_rate_limited", false), ("badreq", 1, "bad_request", false), ("always503", 3, "upstream_unavailable", true)])
+    func whatIsNotRetriedAndWhenRetriesRunOut(model: String, requests: Int, code: String, retryable: Bool) throws {
+        try withRelay { upstream, socket in
+            let (events, _) = try chat(socket, id: "n", model: model)
+            #expect(events.last?["code"] as? String == code)
+            #expect(events.last?["retryable"] as? Bool == retryable)
+            #expect(upstream.seen.value("request") == requests, "requests the provider saw")
         }
     }
 }

@@ -138,9 +138,11 @@ struct Relayd: ParsableCommand {
             logger.error("TLS is unavailable; https providers will fail", metadata: ["error": "\(error)"])
         }
         let client = UpstreamClient(tls: tls)
-        let configured: [HTTPProvider]
+        let configured: [any Provider]
         do {
-            configured = try ProviderPreset.configured(environment: environment(), client: client)
+            let environment = environment()
+            configured = try ProviderPreset.applyingFallbacks(
+                to: try ProviderPreset.configured(environment: environment, client: client), environment: environment)
         } catch {
             throw ValidationError("\(error)")
         }

@@ -238,4 +238,36 @@ struct UpstreamRelayTests {
             #expect(upstream.seen.value("request") == requests, "requests the provider saw")
         }
     }
+
+    @Test(arguments: [("always503", 4, "done"), ("badreq", 1, "error")])
+    func aFallbackChainIsTriedBeforeTheFirstChunk(primaryModel: String, requests: Int, outcome: String) throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        let client = UpstreamClient(tls: nil)
+        let url = UpstreamURL("http://127.0.0.1:\(upstream.port)/v1")!
+        var primary = HTTPProvider(name: "deepseek", format: .openAI, baseURL: url, apiKey: "k1", defaultModel: primaryModel, client: client)
+        primary.retryPolicy.baseDelay = 0.02
+        let fallback = HTTPProvider(name: "qwen", format: .openAI, baseURL: url, apiKey: "k2", defaultModel: "ok", client: client)
+        let chained = FallbackProvider(primary: primary, fallbacks: [fallback])
+        try withServer(routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([chained, fallback])) }) { _, port in
+            let socket = try RawWebSocket(port: port)
+            let (events, _) = try chat(socket, id: "f", model: primaryModel)
+            #expect(events.first?["provider"] as? String == "deepseek")
+            #expect(events.last?["type"] as? String == outcome)
+            if outcome == "done" { #expect(events.compactMap { $0["content"] as? String }.joined() == "w0 w1 w2 w3 w4 ") }
+            #expect(upstream.seen.value("request") == requests)
+        }
+    }
+
+    @Test func fallbacksAreConfiguredByName() throws {
+        let client = UpstreamClient(tls: nil)
+        let environment = ["DEEPSEEK_API_KEY": "a", "DASHSCOPE_API_KEY": "b", "DEEPSEEK_FALLBACK": "qwen"]
+        let providers = try ProviderPreset.applyingFallbacks(to: try ProviderPreset.configured(environment: environment, client: client),
+                                                             environment: environment)
+        #expect(providers.map(\.name) == ["deepseek", "qwen"])
+        #expect((providers[0] as? FallbackProvider)?.fallbacks.map(\.name) == ["qwen"])
+        #expect(throws: ProviderPreset.Problem.self) {
+            _ = try ProviderPreset.applyingFallbacks(to: providers, environment: ["DEEPSEEK_FALLBACK": "nope"])
+        }
+    }
 }

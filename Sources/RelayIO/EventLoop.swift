@@ -21,8 +21,8 @@ public final class EventLoop: @unchecked Sendable {
         queue.setSpecific(key: Self.key, value: index + 1)
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readBufferSize, alignment: 16)
         poller = Poller(queue: queue)
-        poller.onBatchStart = { [unowned self] in inPollerBatch = true }
-        poller.onBatchEnd = { [unowned self] in runEndOfTurnActions() }
+        poller.onBatchStart = { [weak self] in self?.inPollerBatch = true }
+        poller.onBatchEnd = { [weak self] in self?.runEndOfTurnActions() }
     }
 
     /// Whether the loop is handling a batch of socket events right now. Touched on `queue`.

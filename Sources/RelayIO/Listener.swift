@@ -105,31 +105,37 @@ public final class Listener: @unchecked Sendable {
         queue.sync {
             guard source == nil, !stopped else { return }
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [unowned self] in self.acceptPending(onAccept) }
+            source.setEventHandler { [weak self] in self?.acceptPending(onAccept) }
             source.setCancelHandler { [fd] in SocketOptions.closeDescriptor(fd) }
             self.source = source
             source.resume()
         }
     }
 
+    /// Nothing else can hold the listener here (its handlers capture it weakly), so no sync
+    /// is needed, and none is allowed: the last release may happen on `queue` itself.
+    deinit { stopUnsynchronized() }
+
     /// Stops accepting and closes the listening socket; new connections are refused by the kernel.
     public func stop() {
-        queue.sync {
-            guard !stopped else { return }
-            stopped = true
-            // The descriptor is closed by the source's cancel handler, which runs later;
-            // shutting the socket down now makes the kernel refuse new connections at once
-            // instead of queueing them in the backlog of a socket nobody will accept from.
-            shutdown(fd, Int32(SHUT_RDWR))
-            if let source {
-                if suspended { source.resume() }
-                source.cancel()
-            } else {
-                SocketOptions.closeDescriptor(fd)
-            }
-            if reserveFD >= 0 { SocketOptions.closeDescriptor(reserveFD) }
-            reserveFD = -1
+        queue.sync { stopUnsynchronized() }
+    }
+
+    private func stopUnsynchronized() {
+        guard !stopped else { return }
+        stopped = true
+        // The descriptor is closed by the source's cancel handler, which runs later;
+        // shutting the socket down now makes the kernel refuse new connections at once
+        // instead of queueing them in the backlog of a socket nobody will accept from.
+        shutdown(fd, Int32(SHUT_RDWR))
+        if let source {
+            if suspended { source.resume() }
+            source.cancel()
+        } else {
+            SocketOptions.closeDescriptor(fd)
         }
+        if reserveFD >= 0 { SocketOptions.closeDescriptor(reserveFD) }
+        reserveFD = -1
     }
 
     private func acceptPending(_ onAccept: (Int32, SocketAddress) -> Void) {
@@ -184,4 +190,9 @@ public final class Listener: @unchecked Sendable {
             self.source?.resume()
         }
     }
+}
+
+/// Closes a descriptor handed out by `Listener` that nobody will use.
+public enum SocketCloser {
+    public static func close(_ fd: Int32) { SocketOptions.closeDescriptor(fd) }
 }

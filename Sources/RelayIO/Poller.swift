@@ -39,7 +39,7 @@ final class Poller: @unchecked Sendable {
         precondition(epollFD >= 0, "epoll_create1 failed: errno \(errno)")
         events = .allocate(capacity: Int(maxEvents))
         source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
-        source.setEventHandler { [unowned self] in self.drain() }
+        source.setEventHandler { [weak self] in self?.drain() }
         source.resume()
     }
 

@@ -27,8 +27,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         group = EventLoopGroup(loopCount: configuration.loopCount)
-        router.add(.get, "/health") { [unowned self] request, responder in
-            responder.respond(self.healthResponse())
+        router.add(.get, "/health") { [weak self] request, responder in
+            responder.respond(self?.healthResponse() ?? .error(.serviceUnavailable, code: "stopping", message: "stopping"))
         }
     }
 
@@ -109,7 +109,10 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
         }
-        listener.start { [unowned self] fd, peer in self.accepted(fd: fd, peer: peer, context: context) }
+        listener.start { [weak self] fd, peer in
+            guard let self else { return SocketCloser.close(fd) }
+            self.accepted(fd: fd, peer: peer, context: context)
+        }
     }
 
     private func accepted(fd: Int32, peer: SocketAddress, context: ServerContext) {

@@ -17,7 +17,8 @@ final class SignalWatcher: @unchecked Sendable {
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned self] in
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
                 self.received += 1
                 if self.received > 1 {
                     if number == SIGINT { Glibc.exit(130) }

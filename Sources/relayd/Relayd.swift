@@ -16,6 +16,13 @@ struct Relayd: ParsableCommand {
         discussion: """
             Every option can also be set by the environment variable named in its help; a flag \
             wins over the variable. On Railway, PORT is set for you.
+
+            Model providers are configured by environment variables only (keys never go on a \
+            command line): OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, DEEPSEEK_API_KEY, \
+            DASHSCOPE_API_KEY, MOONSHOT_API_KEY, ZHIPU_API_KEY, SILICONFLOW_API_KEY, \
+            OPENROUTER_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, VLLM_BASE_URL, with <NAME>_BASE_URL, \
+            <NAME>_MODELS, <NAME>_DEFAULT_MODEL and <NAME>_FALLBACK; see the README. Without any, \
+            the built-in demo provider answers.
             """,
         version: RelaydVersion.string
     )

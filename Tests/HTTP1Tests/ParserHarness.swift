@@ -51,8 +51,10 @@ struct HeadSummary: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-enum Event: Equatable, Sendable, CustomStringConvertible {
-    case head(HeadSummary)
+/// A parser event with the head reduced to a comparable summary; shared by the request
+/// and response harnesses.
+enum ParsedEvent<Head: Equatable & Sendable & CustomStringConvertible>: Equatable, Sendable, CustomStringConvertible {
+    case head(Head)
     case body([UInt8])
     case end(trailers: [Field])
 
@@ -64,6 +66,8 @@ enum Event: Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+typealias Event = ParsedEvent<HeadSummary>
 
 /// Everything one feeding of a fixture produced.
 struct Outcome: Equatable, Sendable, CustomStringConvertible {

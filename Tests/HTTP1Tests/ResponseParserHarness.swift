@@ -33,19 +33,7 @@ struct ResponseSummary: Equatable, Sendable, CustomStringConvertible {
     var description: String { "\(version) \(status) \(reason) \(headers.prefix(8)) \(framing)" }
 }
 
-enum ResponseEvent: Equatable, Sendable, CustomStringConvertible {
-    case head(ResponseSummary)
-    case body([UInt8])
-    case end(trailers: [Field])
-
-    var description: String {
-        switch self {
-        case .head(let head): return "head(\(head))"
-        case .body(let body): return "body(\(body.count) bytes: \(String(decoding: body.prefix(40), as: UTF8.self)))"
-        case .end(let trailers): return "end(\(trailers))"
-        }
-    }
-}
+typealias ResponseEvent = ParsedEvent<ResponseSummary>
 
 struct ResponseOutcome: Equatable, Sendable, CustomStringConvertible {
     var events: [ResponseEvent] = []

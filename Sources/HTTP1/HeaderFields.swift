@@ -13,6 +13,17 @@ public struct HeaderFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         fields = elements.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Whether `name` is a field name (a token, RFC 9110 §5.1).
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy(ASCII.isToken)
+    }
+
+    /// Whether `value` can be sent as a field value: visible characters, spaces and tabs, no
+    /// CR or LF (RFC 9110 §5.5), no leading or trailing whitespace.
+    public static func isValidValue(_ value: String) -> Bool {
+        value.utf8.allSatisfy(ASCII.isFieldValueByte) && value.trimmingOWS().count == value.count
+    }
+
     public var count: Int { fields.count }
     public var isEmpty: Bool { fields.isEmpty }
 

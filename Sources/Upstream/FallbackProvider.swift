@@ -53,18 +53,29 @@ public struct FallbackProvider: Provider {
 }
 
 extension ProviderPreset {
-    /// Wraps providers that have `<NAME>_FALLBACK` set (names of other configured providers,
-    /// comma-separated). An unknown name is an error: a typo must not silently drop a fallback.
-    public static func applyingFallbacks(to providers: [any Provider], environment: [String: String]) throws -> [any Provider] {
+    /// Wraps providers that have a fallback chain: `<NAME>_FALLBACK` for presets (names of
+    /// other configured providers, comma-separated), `chains` for the others (the providers
+    /// file's `fallback`). An unknown name is an error: a typo must not silently drop a
+    /// fallback.
+    public static func applyingFallbacks(to providers: [any Provider], environment: [String: String],
+                                         chains: [String: [String]] = [:]) throws -> [any Provider] {
         var byName: [String: any Provider] = [:]
         for provider in providers { byName[provider.name] = provider }
         return try providers.map { provider in
-            guard let preset = all.first(where: { $0.name == provider.name }),
-                  let list = environment["\(preset.prefix)_FALLBACK"], !list.isEmpty else { return provider }
-            let chain = try list.split(separator: ",").map { name -> any Provider in
-                let trimmed = String(name.trimmingOWS())
-                guard trimmed != provider.name, let fallback = byName[trimmed] else {
-                    throw Problem(description: "\(preset.prefix)_FALLBACK names \(trimmed), which is not a configured provider")
+            let names: [String]
+            let source: String
+            if let preset = all.first(where: { $0.name == provider.name }) {
+                guard let list = environment["\(preset.prefix)_FALLBACK"], !list.isEmpty else { return provider }
+                names = list.split(separator: ",").map { String($0.trimmingOWS()) }
+                source = "\(preset.prefix)_FALLBACK"
+            } else {
+                guard let list = chains[provider.name], !list.isEmpty else { return provider }
+                names = list
+                source = "the fallback of \(provider.name)"
+            }
+            let chain = try names.map { name -> any Provider in
+                guard name != provider.name, let fallback = byName[name] else {
+                    throw Problem(description: "\(source) names \(name), which is not a configured provider")
                 }
                 return fallback
             }

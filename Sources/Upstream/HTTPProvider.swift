@@ -17,6 +17,8 @@ public struct HTTPProvider: Provider {
     let apiKey: String?
     let client: UpstreamClient
     public var retryPolicy = RetryPolicy()
+    /// Static headers sent with every request (from the providers file).
+    public var extraHeaders = HeaderFields()
 
     public init(name: String, format: WireFormat, baseURL: UpstreamURL, apiKey: String?, defaultModel: String,
                 allowedModels: [String] = [], client: UpstreamClient) {
@@ -41,7 +43,10 @@ public struct HTTPProvider: Provider {
             emit(.failed(ProviderError(.internalError, "no event loop for the upstream request")))
             return ChatCancellation()
         }
-        let (path, headers, body) = format.request(request, model: model, apiKey: apiKey)
+        let (path, formatHeaders, body) = format.request(request, model: model, apiKey: apiKey)
+        var allHeaders = formatHeaders
+        for field in extraHeaders { allHeaders.replace(field.name, with: field.value) }
+        let headers = allHeaders
         let run = Run()
         let retryPolicy = self.retryPolicy
         @Sendable func attempt(_ number: Int) {

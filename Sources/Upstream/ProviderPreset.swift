@@ -51,7 +51,8 @@ public struct ProviderPreset: Sendable {
 
     /// The usable providers, in preset order. A malformed base URL is an error (a typo must
     /// not silently disable a provider).
-    public static func configured(environment: [String: String], client: UpstreamClient) throws -> [HTTPProvider] {
+    public static func configured(environment: [String: String], client: UpstreamClient,
+                                  retryPolicy: RetryPolicy = RetryPolicy()) throws -> [HTTPProvider] {
         var providers: [HTTPProvider] = []
         for preset in all {
             let key = preset.keyVariables.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
@@ -63,8 +64,10 @@ public struct ProviderPreset: Sendable {
             }
             let allowed = (environment["\(preset.prefix)_MODELS"] ?? "").split(separator: ",").map { String($0.trimmingOWS()) }.filter { !$0.isEmpty }
             let defaultModel = environment["\(preset.prefix)_DEFAULT_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? allowed.first ?? preset.defaultModel
-            providers.append(HTTPProvider(name: preset.name, format: preset.format, baseURL: url, apiKey: key,
-                                          defaultModel: defaultModel, allowedModels: allowed, client: client))
+            var provider = HTTPProvider(name: preset.name, format: preset.format, baseURL: url, apiKey: key,
+                                        defaultModel: defaultModel, allowedModels: allowed, client: client)
+            provider.retryPolicy = retryPolicy
+            providers.append(provider)
         }
         return providers
     }

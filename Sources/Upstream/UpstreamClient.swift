@@ -6,7 +6,8 @@ import TLS
 /// relayd's HTTP/1.1 client to model providers, on relayd's own event loops: name
 /// resolution off the loop, non-blocking connect, TLS through OpenSSL with verification
 /// always on, and a keep-alive pool per loop and origin so a chat does not pay for a new
-/// connection (and TLS handshake) each time.
+/// connection (and TLS handshake) each time. Through a proxy when `HTTPS_PROXY`/`HTTP_PROXY`
+/// say so (see `ProxyConfiguration`).
 public final class UpstreamClient: Sendable {
     public struct Timeouts: Sendable {
         /// Resolving and connecting.
@@ -15,10 +16,14 @@ public final class UpstreamClient: Sendable {
         public var firstByte: Double = 60
         /// Between two pieces of the body.
         public var idle: Double = 60
+        /// The whole exchange, from the request to the end of the answer: a stream that
+        /// trickles forever still ends.
+        public var total: Double = 900
         public init() {}
     }
 
     public let timeouts: Timeouts
+    public let proxy: ProxyConfiguration
     private let tls: TLSClientConfiguration?
     /// Idle connections per loop index, then per origin. Each loop's entry is touched only on
     /// that loop; the lock only guards the outer dictionary.
@@ -28,9 +33,10 @@ public final class UpstreamClient: Sendable {
         var idle: [String: [UpstreamConnection]] = [:]
     }
 
-    public init(tls: TLSClientConfiguration?, timeouts: Timeouts = Timeouts()) {
+    public init(tls: TLSClientConfiguration?, timeouts: Timeouts = Timeouts(), proxy: ProxyConfiguration = ProxyConfiguration()) {
         self.tls = tls
         self.timeouts = timeouts
+        self.proxy = proxy
     }
 
     /// Connections currently kept idle on `loop` (for tests and status).
@@ -52,42 +58,54 @@ public final class UpstreamClient: Sendable {
     public func execute(_ method: HTTPMethod, _ url: UpstreamURL, path: String, headers: HeaderFields, body: [UInt8],
                         on loop: EventLoop, exchange: ClientExchange) {
         var request: [UInt8] = []
+        request.reserveCapacity(body.count + 512)
         var allHeaders = headers
         allHeaders.replace("Host", with: url.hostHeader)
         allHeaders.replace("Content-Length", with: String(body.count))
         if !allHeaders.contains("User-Agent") { allHeaders.add("User-Agent", "relayd") }
-        request.append(contentsOf: "\(method.rawValue) \(url.basePath)\(path) HTTP/1.1\r\n".utf8)
+        let route = proxy.proxy(for: url)
+        // A plain-http request through a proxy names its origin (absolute form, RFC 9112
+        // §3.2.2) and carries the proxy's credentials; https goes through a tunnel instead.
+        let forwarded = route != nil && !url.secure
+        let target = forwarded ? "http://\(url.hostHeader)\(url.basePath)\(path)" : "\(url.basePath)\(path)"
+        if forwarded, let authorization = route?.authorization { allHeaders.replace("Proxy-Authorization", with: authorization) }
+        request.append(contentsOf: "\(method.rawValue) \(target) HTTP/1.1\r\n".utf8)
         for field in allHeaders { ResponseHead.appendField(field.name, field.value, to: &request) }
         ResponseHead.appendEnd(to: &request)
         request.append(contentsOf: body)
         armTimeouts(exchange, on: loop)
         let bytes = request
-        connection(to: url, on: loop, exchange: exchange) { connection in
+        connection(to: url, via: route, on: loop, exchange: exchange) { connection in
             connection.send(bytes, method: method, exchange: exchange)
         }
     }
 
-    /// A pooled connection or a new one.
-    private func connection(to url: UpstreamURL, on loop: EventLoop, exchange: ClientExchange,
+    /// A pooled connection or a new one (to the proxy, when there is one: a `CONNECT` tunnel
+    /// for https origins).
+    private func connection(to url: UpstreamURL, via route: ProxyEndpoint?, on loop: EventLoop, exchange: ClientExchange,
                             _ use: @escaping @Sendable (UpstreamConnection) -> Void) {
         let pool = pool(for: loop)
-        while let candidate = pool.idle[url.poolKey]?.popLast() {
+        // Tunnels are per origin; plain requests through a proxy can share one connection.
+        let poolKey = route.map { url.secure ? "\(url.poolKey) via \($0)" : "http proxy \($0)" } ?? url.poolKey
+        while let candidate = pool.idle[poolKey]?.popLast() {
             if candidate.isIdle { return use(candidate) }
         }
         // Until a connection exists, cancelling only stops the attempt. (Loop-confined flag.)
         let attempt = Progress()
         exchange.cancelAction = { attempt.cancelled = true }
-        Resolver.resolve(host: url.host, port: url.port, on: loop) { [self] result in
+        let (host, port) = route.map { ($0.host, $0.port) } ?? (url.host, url.port)
+        let what = route == nil ? "the provider" : "the proxy"
+        Resolver.resolve(host: host, port: port, on: loop) { [self] result in
             guard !attempt.cancelled else { return }
             switch result {
             case .failure(let error):
-                exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot resolve the provider's host: \(error.call)", retryable: true))
+                exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot resolve \(what)'s host: \(error.call)", retryable: true))
             case .success(let addresses):
                 Connector.connect(to: addresses, on: loop, timeout: timeouts.connect) { [self] result in
                     switch result {
                     case .failure(let error):
                         guard !attempt.cancelled else { return }
-                        exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot connect to the provider: \(error)", retryable: true))
+                        exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot connect to \(what): \(error)", retryable: true))
                     case .success(let connection):
                         guard !attempt.cancelled else { return connection.close() }
                         var session: TLSClient?
@@ -103,7 +121,13 @@ public final class UpstreamClient: Sendable {
                                 return exchange.deliverError(ProviderError(.upstreamUnavailable, "\(error)", retryable: false))
                             }
                         }
-                        let upstream = UpstreamConnection(connection: connection, poolKey: url.poolKey, tls: session)
+                        var tunnelRequest: [UInt8]?
+                        if let route, url.secure {
+                            var head = "CONNECT \(url.hostHeaderWithPort) HTTP/1.1\r\nHost: \(url.hostHeaderWithPort)\r\n"
+                            if let authorization = route.authorization { head += "Proxy-Authorization: \(authorization)\r\n" }
+                            tunnelRequest = Array((head + "\r\n").utf8)
+                        }
+                        let upstream = UpstreamConnection(connection: connection, poolKey: poolKey, tls: session, tunnelRequest: tunnelRequest)
                         upstream.onIdle = { [weak pool] idle in pool?.idle[idle.poolKey, default: []].append(idle) }
                         upstream.onClosed = { [weak pool] closed in pool?.idle[closed.poolKey]?.removeAll { $0 === closed } }
                         use(upstream)
@@ -119,19 +143,25 @@ public final class UpstreamClient: Sendable {
         let previousHead = exchange.onHead, previousBody = exchange.onBody
         exchange.onHead = { head in state.sawHead = true; state.last = .now; previousHead(head) }
         exchange.onBody = { bytes in state.last = .now; previousBody(bytes) }
-        let (firstByte, idle) = (timeouts.firstByte, timeouts.idle)
+        let (firstByte, idle, total) = (timeouts.firstByte, timeouts.idle, timeouts.total)
+        let start = ContinuousClock.now
+        @Sendable func seconds(since instant: ContinuousClock.Instant) -> Double {
+            let elapsed = instant.duration(to: .now).components
+            return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        }
         @Sendable func check() {
             guard !exchange.finished else { return }
             let limit = state.sawHead ? idle : firstByte
-            let quiet = Double(state.last.duration(to: .now).components.seconds)
-                + Double(state.last.duration(to: .now).components.attoseconds) / 1e18
-            if quiet >= limit {
-                let what = state.sawHead ? "no data from the provider for \(Int(idle)) s" : "no answer from the provider in \(Int(firstByte)) s"
+            let quiet = seconds(since: state.last)
+            let elapsed = seconds(since: start)
+            if quiet >= limit || elapsed >= total {
+                let what = elapsed >= total ? "the answer took longer than \(Int(total)) s"
+                    : state.sawHead ? "no data from the provider for \(Int(idle)) s" : "no answer from the provider in \(Int(firstByte)) s"
                 exchange.cancel()
                 exchange.onError(ProviderError(.upstreamTimeout, what, retryable: true))
                 return
             }
-            loop.schedule(after: min(limit - quiet + 0.01, 1)) { check() }
+            loop.schedule(after: min(limit - quiet + 0.01, total - elapsed + 0.01, 1)) { check() }
         }
         loop.schedule(after: min(firstByte, 1)) { check() }
     }

@@ -42,6 +42,9 @@ public struct UpstreamURL: Sendable, Equatable, CustomStringConvertible {
         return port == (secure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
+    /// `host:port` with the port always present: the authority of a `CONNECT` (RFC 9110 §9.3.6).
+    var hostHeaderWithPort: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+
     /// Connections to the same origin can be reused.
     var poolKey: String { "\(secure ? "https" : "http")://\(host):\(port)" }
 

@@ -22,7 +22,8 @@ struct Relayd: ParsableCommand {
             DASHSCOPE_API_KEY, MOONSHOT_API_KEY, ZHIPU_API_KEY, SILICONFLOW_API_KEY, \
             OPENROUTER_API_KEY, GROQ_API_KEY, OLLAMA_BASE_URL, VLLM_BASE_URL, with <NAME>_BASE_URL, \
             <NAME>_MODELS, <NAME>_DEFAULT_MODEL and <NAME>_FALLBACK; see the README. Without any, \
-            the built-in demo provider answers.
+            the built-in demo provider answers. HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY \
+            are honoured for provider connections.
             """,
         version: RelaydVersion.string
     )
@@ -74,6 +75,24 @@ struct Relayd: ParsableCommand {
 
     @Option(help: "Pace of the built-in demo provider, in tokens per second. (env: RELAYD_DEMO_TOKENS_PER_SECOND; default: 30)")
     var demoTokensPerSecond: String?
+
+    @Option(help: "A JSON file of custom providers (OpenAI-compatible gateways and the like); see the README. (env: RELAYD_PROVIDERS_FILE)")
+    var providersFile: String?
+
+    @Option(help: "Seconds to resolve and connect to a provider (or the proxy). (env: RELAYD_UPSTREAM_CONNECT_TIMEOUT; default: 10)")
+    var upstreamConnectTimeout: String?
+
+    @Option(help: "Seconds from a request to the provider's answer; reasoning models think first. (env: RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT; default: 60)")
+    var upstreamFirstByteTimeout: String?
+
+    @Option(help: "Seconds without data from a provider mid-answer before upstream_timeout. (env: RELAYD_UPSTREAM_IDLE_TIMEOUT; default: 60)")
+    var upstreamIdleTimeout: String?
+
+    @Option(help: "Seconds one answer may take in all. (env: RELAYD_UPSTREAM_TOTAL_TIMEOUT; default: 900)")
+    var upstreamTotalTimeout: String?
+
+    @Option(help: "Retries of a failed provider request before anything reached the client. (env: RELAYD_UPSTREAM_RETRIES; default: 2)")
+    var upstreamRetries: String?
 
     @Flag(help: "Turn off permessage-deflate. (env: RELAYD_NO_DEFLATE=1)")
     var noDeflate = false
@@ -144,18 +163,35 @@ struct Relayd: ParsableCommand {
         } catch {
             logger.error("TLS is unavailable; https providers will fail", metadata: ["error": "\(error)"])
         }
-        let client = UpstreamClient(tls: tls)
+        let environment = environment()
         let configured: [any Provider]
+        let proxy: ProxyConfiguration
+        var skipped: [String] = []
         do {
-            let environment = environment()
-            configured = try ProviderPreset.applyingFallbacks(
-                to: try ProviderPreset.configured(environment: environment, client: client), environment: environment)
+            proxy = try ProxyConfiguration(environment: environment)
+            let client = UpstreamClient(tls: tls, timeouts: settings.upstreamTimeouts, proxy: proxy)
+            var providers: [any Provider] = try ProviderPreset.configured(environment: environment, client: client,
+                                                                         retryPolicy: settings.retryPolicy)
+            var chains: [String: [String]] = [:]
+            if let path = settings.providersFile {
+                let file = try ProviderFile(contentsOf: path).providers(environment: environment, client: client,
+                                                                         retryPolicy: settings.retryPolicy)
+                providers += file.providers
+                chains = file.fallbacks
+                skipped = file.skipped
+            }
+            configured = try ProviderPreset.applyingFallbacks(to: providers, environment: environment, chains: chains)
         } catch {
             throw ValidationError("\(error)")
+        }
+        if !skipped.isEmpty {
+            logger.warning("providers in the providers file without their key variable are off", metadata: ["providers": "\(skipped.joined(separator: ","))"])
         }
         logger.info("providers", metadata: [
             "configured": "\(configured.map(\.name).joined(separator: ","))",
             "default": "\(configured.first?.name ?? "demo")",
+            "https_proxy": "\(proxy.httpsProxy.map(String.init(describing:)) ?? "none")",
+            "http_proxy": "\(proxy.httpProxy.map(String.init(describing:)) ?? "none")",
         ])
         return ProviderRegistry(configured + [DemoProvider(tokensPerSecond: settings.demoTokensPerSecond)])
     }

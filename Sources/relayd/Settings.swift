@@ -1,6 +1,7 @@
 import HTTP1
 import Logging
 import RelayServer
+import Upstream
 
 /// Turns flags and environment variables into a configuration. Flags win over the
 /// environment; the environment wins over defaults. Railway and Docker set variables, a
@@ -10,6 +11,9 @@ struct Settings {
     var webSocket = WebSocketConfiguration()
     var echoPath: String?
     var demoTokensPerSecond: Double = 30
+    var upstreamTimeouts = UpstreamClient.Timeouts()
+    var retryPolicy = RetryPolicy()
+    var providersFile: String?
     var logLevel: Logger.Level = .info
     var logFormat: LogFormat = .text
 
@@ -61,6 +65,23 @@ struct Settings {
         if let seconds: Double = try number(options.wsPingInterval, "RELAYD_WS_PING_INTERVAL", minimum: 0.1) { webSocket.pingInterval = seconds }
         if let bytes: Int = try number(options.wsMaxOutboundBytes, "RELAYD_WS_MAX_OUTBOUND_BYTES", minimum: 1024) { webSocket.maxOutboundBytes = bytes }
         if let rate: Double = try number(options.demoTokensPerSecond, "RELAYD_DEMO_TOKENS_PER_SECOND", minimum: 0.1) { demoTokensPerSecond = rate }
+        if let seconds: Double = try number(options.upstreamConnectTimeout, "RELAYD_UPSTREAM_CONNECT_TIMEOUT", minimum: 0.1) {
+            upstreamTimeouts.connect = seconds
+        }
+        if let seconds: Double = try number(options.upstreamFirstByteTimeout, "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT", minimum: 0.1) {
+            upstreamTimeouts.firstByte = seconds
+        }
+        if let seconds: Double = try number(options.upstreamIdleTimeout, "RELAYD_UPSTREAM_IDLE_TIMEOUT", minimum: 0.1) {
+            upstreamTimeouts.idle = seconds
+        }
+        if let seconds: Double = try number(options.upstreamTotalTimeout, "RELAYD_UPSTREAM_TOTAL_TIMEOUT", minimum: 1) {
+            upstreamTimeouts.total = seconds
+        }
+        if let retries: Int = try number(options.upstreamRetries, "RELAYD_UPSTREAM_RETRIES", minimum: 0) {
+            guard retries <= 10 else { throw Invalid(description: "upstream retries must be at most 10, got \(retries)") }
+            retryPolicy.maxRetries = retries
+        }
+        if let (path, _) = value(options.providersFile, "RELAYD_PROVIDERS_FILE") { providersFile = path }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         webSocket.deflate = !(options.noDeflate || noDeflateVariable)
         if let (path, source) = value(options.echoPath, "RELAYD_ECHO_PATH") {
@@ -88,6 +109,8 @@ struct Settings {
             "ws_max_message_bytes": "\(webSocket.maxMessageBytes)",
             "deflate": "\(webSocket.deflate)",
             "echo_path": "\(echoPath ?? "off")",
+            "upstream_timeouts_s": "connect \(upstreamTimeouts.connect), first byte \(upstreamTimeouts.firstByte), idle \(upstreamTimeouts.idle), total \(upstreamTimeouts.total)",
+            "upstream_retries": "\(retryPolicy.maxRetries)",
         ]
     }
 }

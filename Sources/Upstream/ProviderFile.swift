@@ -52,7 +52,7 @@ public struct ProviderFile: Sendable {
 
     public init(json data: Data, source: String = "the providers file") throws(Problem) {
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw Problem(description: "\(source) is not a JSON object")
+            throw Problem(description: "\(source) must be a JSON object: {\"providers\": [...]}")
         }
         guard let list = root["providers"] as? [Any], Set(root.keys) == ["providers"] else {
             throw Problem(description: "\(source) must be {\"providers\": [...]}")

@@ -3,35 +3,6 @@ import Foundation
 import Testing
 import TLS
 
-/// A CA and a server certificate for `localhost` and 127.0.0.1, made with the openssl CLI
-/// when the tests run (nothing secret is committed).
-struct TestCertificates {
-    let directory: URL
-    var caFile: String { directory.appendingPathComponent("ca.pem").path }
-    var certificateFile: String { directory.appendingPathComponent("server.pem").path }
-    var keyFile: String { directory.appendingPathComponent("server.key").path }
-
-    static let shared: TestCertificates = {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relayd-tls-\(getpid())")
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let script = """
-            set -e
-            cd '\(directory.path)'
-            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=relayd test CA' 2>/dev/null
-            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' 2>/dev/null
-            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > ext.cnf
-            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        try! process.run()
-        process.waitUntilExit()
-        precondition(process.terminationStatus == 0, "openssl could not make test certificates")
-        return TestCertificates(directory: directory)
-    }()
-}
-
 /// The server side of a handshake, in memory, with OpenSSL directly.
 final class TestTLSServer {
     let context: OpaquePointer

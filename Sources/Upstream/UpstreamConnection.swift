@@ -20,6 +20,8 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
     /// slow provider holds back the writer instead of growing a buffer.
     private var unsent: ArraySlice<UInt8> = []
     private var keepAlive = true
+    /// Whether the current exchange's response head has arrived.
+    private var responseStarted = false
     /// Called when the connection can take a new exchange again, or has closed.
     var onIdle: ((UpstreamConnection) -> Void)?
     var onClosed: ((UpstreamConnection) -> Void)?
@@ -52,6 +54,7 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
     /// Sends a request (after the tunnel and the TLS handshake if they are under way).
     func send(_ request: [UInt8], method: HTTPMethod, exchange: ClientExchange) {
         self.exchange = exchange
+        responseStarted = false
         parser.expectResponse(to: method)
         exchange.cancelAction = { [weak self] in self?.close() }
         unsent = request[...]
@@ -174,6 +177,7 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
         switch event {
         case .head(let head):
             keepAlive = head.keepAlive
+            responseStarted = true
             exchange.deliverHead(head)
         case .body(let bytes):
             exchange.deliverBody(bytes)
@@ -208,7 +212,11 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
         isClosed = true
         if let exchange {
             self.exchange = nil
-            exchange.deliverError(ProviderError(.upstreamUnavailable, "the connection to the provider closed", retryable: true))
+            // A reset mid-answer (no EOF, so the parser never saw the end) is a cut answer;
+            // before the answer began, the provider was not reachable.
+            exchange.deliverError(responseStarted
+                ? ProviderError(.upstreamTruncated, "the provider's connection broke mid-response", retryable: true)
+                : ProviderError(.upstreamUnavailable, "the connection to the provider closed", retryable: true))
         }
         onClosed?(self)
         onIdle = nil

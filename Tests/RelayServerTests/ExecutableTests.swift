@@ -30,6 +30,10 @@ struct ExecutableTests {
             ("--ws-max-message-bytes", "RELAYD_WS_MAX_MESSAGE_BYTES"), ("--ws-ping-interval", "RELAYD_WS_PING_INTERVAL"),
             ("--ws-max-outbound-bytes", "RELAYD_WS_MAX_OUTBOUND_BYTES"), ("--no-deflate", "RELAYD_NO_DEFLATE"),
             ("--echo-path", "RELAYD_ECHO_PATH"), ("--demo-tokens-per-second", "RELAYD_DEMO_TOKENS_PER_SECOND"),
+            ("--providers-file", "RELAYD_PROVIDERS_FILE"), ("--upstream-connect-timeout", "RELAYD_UPSTREAM_CONNECT_TIMEOUT"),
+            ("--upstream-first-byte-timeout", "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT"),
+            ("--upstream-idle-timeout", "RELAYD_UPSTREAM_IDLE_TIMEOUT"), ("--upstream-total-timeout", "RELAYD_UPSTREAM_TOTAL_TIMEOUT"),
+            ("--upstream-retries", "RELAYD_UPSTREAM_RETRIES"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

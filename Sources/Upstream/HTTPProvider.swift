@@ -38,7 +38,16 @@ public struct HTTPProvider: Provider {
     }
 
     public func stream(_ request: ChatRequest, model: String, context: ProviderContext,
-                       emit: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation {
+                       emit forward: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation {
+        // Some providers quote the request's key back in an error message; it stops here.
+        let apiKey = self.apiKey
+        let emit: @Sendable (ProviderEvent) -> Void = { event in
+            if case .failed(var error) = event, let apiKey, !apiKey.isEmpty, error.message.contains(apiKey) {
+                error.message = error.message.replacingOccurrences(of: apiKey, with: "***")
+                return forward(.failed(error))
+            }
+            forward(event)
+        }
         guard let loop = context.loop else {
             emit(.failed(ProviderError(.internalError, "no event loop for the upstream request")))
             return ChatCancellation()

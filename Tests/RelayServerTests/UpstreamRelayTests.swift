@@ -34,6 +34,9 @@ final class FakeUpstream: @unchecked Sendable {
             switch model {
             case "unauthorized":
                 responder.respond(.json(.unauthorized, #"{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}"#))
+            case "echokey":
+                let quoted = (request.headers["Authorization"] ?? "").replacingOccurrences(of: "Bearer ", with: "")
+                responder.respond(.json(.unauthorized, #"{"error":{"message":"Incorrect API key provided: \#(quoted)","type":"invalid_request_error"}}"#))
             case "ratelimit":
                 responder.respond(.json(.tooManyRequests, #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, headers: ["Retry-After": "1"]))
             case "hang":
@@ -134,7 +137,8 @@ struct UpstreamRelayTests {
         }
     }
 
-    @Test(arguments: [("unauthorized", "upstream_auth", false), ("ratelimit", "upstream_rate_limited", true), ("truncate", "upstream_truncated", true)])
+    @Test(arguments: [("unauthorized", "upstream_auth", false), ("ratelimit", "upstream_rate_limited", true), ("truncate", "upstream_truncated", true),
+                      ("echokey", "upstream_auth", false)])
     func upstreamFailuresBecomeErrorEvents(model: String, code: String, retryable: Bool) throws {
         try withRelay { _, socket in
             let (events, raw) = try chat(socket, id: "e", model: model)

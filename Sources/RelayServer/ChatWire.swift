@@ -58,6 +58,25 @@ enum ChatWire {
                 return .failure(ProviderError(.badRequest, "\"stop\" must be a string or up to 4 strings"))
             }
         }
+        for (field, keyPath) in [("presence_penalty", \ChatRequest.presencePenalty), ("frequency_penalty", \ChatRequest.frequencyPenalty)] {
+            guard let value = object[field] else { continue }
+            guard let number = number(value), (-2...2).contains(number) else {
+                return .failure(ProviderError(.badRequest, "\"\(field)\" must be a number from -2 to 2"))
+            }
+            request[keyPath: keyPath] = number
+        }
+        if let value = object["seed"] {
+            guard let number = number(value), number == number.rounded(), abs(number) <= 9_007_199_254_740_991 else {
+                return .failure(ProviderError(.badRequest, "\"seed\" must be an integer"))
+            }
+            request.seed = Int(number)
+        }
+        if let value = object["reasoning_effort"] {
+            guard let effort = value as? String, ChatRequest.reasoningEfforts.contains(effort) else {
+                return .failure(ProviderError(.badRequest, "\"reasoning_effort\" must be minimal, low, medium or high"))
+            }
+            request.reasoningEffort = effort
+        }
         return .success(request)
     }
 

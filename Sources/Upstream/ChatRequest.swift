@@ -22,6 +22,14 @@ public struct ChatRequest: Sendable, Equatable {
     public var topP: Double?
     public var maxTokens: Int?
     public var stop: [String]?
+    /// OpenAI-compatible and Gemini only; others do not take them.
+    public var presencePenalty: Double?
+    public var frequencyPenalty: Double?
+    public var seed: Int?
+    /// OpenAI-format reasoning models (o-series, gpt-5): minimal, low, medium or high.
+    public var reasoningEffort: String?
+
+    public static let reasoningEfforts: Set<String> = ["minimal", "low", "medium", "high"]
 
     public init(id: String, provider: String? = nil, model: String? = nil, messages: [ChatMessage],
                 temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil, stop: [String]? = nil) {

@@ -22,6 +22,10 @@ public enum WireFormat: String, Sendable {
             if let value = chat.topP { body["top_p"] = value }
             if let value = chat.maxTokens { body["max_tokens"] = value }
             if let value = chat.stop { body["stop"] = value }
+            if let value = chat.presencePenalty { body["presence_penalty"] = value }
+            if let value = chat.frequencyPenalty { body["frequency_penalty"] = value }
+            if let value = chat.seed { body["seed"] = value }
+            if let value = chat.reasoningEffort { body["reasoning_effort"] = value }
         case .anthropic:
             path = "/messages"
             if let apiKey { headers.add("x-api-key", apiKey) }
@@ -46,6 +50,9 @@ public enum WireFormat: String, Sendable {
             if let value = chat.topP { generation["topP"] = value }
             if let value = chat.maxTokens { generation["maxOutputTokens"] = value }
             if let value = chat.stop { generation["stopSequences"] = value }
+            if let value = chat.presencePenalty { generation["presencePenalty"] = value }
+            if let value = chat.frequencyPenalty { generation["frequencyPenalty"] = value }
+            if let value = chat.seed { generation["seed"] = value }
             if !generation.isEmpty { body["generationConfig"] = generation }
         }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data("{}".utf8)

@@ -66,14 +66,16 @@ struct PeerRelay {
     }
 
     /// Sends a chat and reads the events of every chat until this one ends.
-    func chat(_ provider: String, model: String, id: String = "c1", content: String = "hi") throws -> ChatTranscript {
-        try send(provider, model: model, id: id, content: content)
+    func chat(_ provider: String, model: String, id: String = "c1", content: String = "hi",
+              extra: [String: Any] = [:]) throws -> ChatTranscript {
+        try send(provider, model: model, id: id, content: content, extra: extra)
         return try read(until: [id])[id] ?? ChatTranscript()
     }
 
-    func send(_ provider: String, model: String, id: String, content: String = "hi") throws {
-        let message: [String: Any] = ["type": "chat", "id": id, "provider": provider, "model": model,
+    func send(_ provider: String, model: String, id: String, content: String = "hi", extra: [String: Any] = [:]) throws {
+        var message: [String: Any] = ["type": "chat", "id": id, "provider": provider, "model": model,
                                       "messages": [["role": "user", "content": content]]]
+        message.merge(extra) { $1 }
         try socket.send(text: String(decoding: try JSONSerialization.data(withJSONObject: message), as: UTF8.self))
     }
 

@@ -197,6 +197,54 @@ struct ProviderPeerTests {
         }
     }
 
+    /// The common parameters reach each provider under its own names; those a format does
+    /// not take are left out rather than sent to be rejected.
+    @Test(arguments: PeerRelay.formats)
+    func parametersPassThroughInEachFormat(provider: String) throws {
+        try PeerRelay.run { relay in
+            let extra: [String: Any] = ["temperature": 0.5, "top_p": 0.9, "max_tokens": 64, "stop": ["END"], "presence_penalty": 0.5,
+                                        "frequency_penalty": -0.5, "seed": 42, "reasoning_effort": "low",
+                                        "messages": [["role": "system", "content": "be brief"], ["role": "user", "content": "hi"]]]
+            let chat = try relay.chat(provider, model: "ok", extra: extra)
+            #expect(chat.outcome == "done")
+            let body = try #require(try relay.stats()["last_body"] as? [String: Any])
+            switch provider {
+            case "openai":
+                for (key, value) in [("temperature", 0.5), ("top_p", 0.9), ("presence_penalty", 0.5), ("frequency_penalty", -0.5)] {
+                    #expect(body[key] as? Double == value, "\(key)")
+                }
+                #expect(body["max_tokens"] as? Int == 64 && body["seed"] as? Int == 42)
+                #expect(body["stop"] as? [String] == ["END"] && body["reasoning_effort"] as? String == "low")
+                #expect(body["stream"] as? Bool == true)
+                #expect((body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+                #expect((body["messages"] as? [[String: Any]])?.first?["role"] as? String == "system")
+            case "anthropic":
+                #expect(body["temperature"] as? Double == 0.5 && body["max_tokens"] as? Int == 64)
+                #expect(body["stop_sequences"] as? [String] == ["END"] && body["system"] as? String == "be brief")
+                #expect(body["seed"] == nil && body["presence_penalty"] == nil && body["reasoning_effort"] == nil)
+                #expect((body["messages"] as? [[String: Any]])?.count == 1, "the system prompt is not a message")
+            default:
+                let generation = try #require(body["generationConfig"] as? [String: Any])
+                #expect(generation["temperature"] as? Double == 0.5 && generation["topP"] as? Double == 0.9)
+                #expect(generation["maxOutputTokens"] as? Int == 64 && generation["seed"] as? Int == 42)
+                #expect(generation["stopSequences"] as? [String] == ["END"] && generation["presencePenalty"] as? Double == 0.5)
+                #expect(((body["systemInstruction"] as? [String: Any])?["parts"] as? [[String: Any]])?.first?["text"] as? String == "be brief")
+            }
+        }
+    }
+
+    @Test(arguments: [("presence_penalty", "3"), ("seed", "1.5"), ("reasoning_effort", "\"max\""), ("frequency_penalty", "\"a\"")])
+    func anOutOfRangeParameterIsABadRequest(field: String, value: String) throws {
+        try PeerRelay.run { relay in
+            try relay.socket.send(text: #"{"type":"chat","id":"b","messages":[{"role":"user","content":"hi"}],"\#(field)":\#(value)}"#)
+            let error = try json(try relay.socket.readText())
+            #expect(error["type"] as? String == "error")
+            #expect(error["code"] as? String == "bad_request")
+            #expect((error["message"] as? String ?? "").contains(field))
+            #expect(try relay.statsCount("requests") == 0)
+        }
+    }
+
     @Test func cancelClosesTheUpstreamConnectionAtOnce() throws {
         try PeerRelay.run { relay in
             try relay.send("gemini", model: "hang", id: "h")

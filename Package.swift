@@ -6,8 +6,9 @@
 //     └─ RelayServer (routes, CORS, health, HTTP and WebSocket connection policy, drain)
 //          ├─ RelayIO   (the only target that calls socket/accept/read/write)
 //          ├─ WebSocket (pure RFC 6455 frames, messages, handshake, RFC 7692 deflate; no sockets)
-//          ├─ Upstream  (providers: requests, normalized events; the demo provider; HTTPS client later)
+//          ├─ Upstream  (providers, stream decoders, the HTTP/1.1 client with TLS and proxies)
 //          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
+//          ├─ JSON      (pure RFC 8259 parser: flat tokens, values decoded on demand)
 //          ├─ TLS       (OpenSSL client sessions over memory buffers; no sockets)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
@@ -38,8 +39,9 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "SSE"),
+        .target(name: "JSON"),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
-        .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO"]),
+        .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO", "JSON"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
         .target(
             name: "RelayServer",
@@ -48,6 +50,7 @@ let package = Package(
                 "WebSocket",
                 "Upstream",
                 "RelayIO",
+                "JSON",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,6 +69,7 @@ let package = Package(
         .testTarget(name: "RelayIOTests", dependencies: ["RelayIO"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "COpenSSL"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(

@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 import SSE
 
 /// Anthropic Messages streaming: `message_start` (input usage), `content_block_start`,
@@ -16,39 +16,39 @@ public struct AnthropicStreamDecoder: StreamDecoder {
 
     public mutating func decode(_ item: EventStreamItem) -> [ProviderEvent] {
         guard !isFinished, case .event(let event) = item else { return [] }
-        let object = ((try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any]) ?? [:]
-        let type = (object["type"] as? String) ?? event.type
+        let object = try? JSONDocument(parsing: event.data.utf8).root
+        let type = object?["type"]?.string ?? event.type
         switch type {
         case "message_start":
-            if let usage = (object["message"] as? [String: Any])?["usage"] as? [String: Any] {
-                inputTokens = (usage["input_tokens"] as? NSNumber)?.intValue ?? 0
-                outputTokens = (usage["output_tokens"] as? NSNumber)?.intValue
+            if let usage = object?["message"]?["usage"] {
+                inputTokens = usage["input_tokens"]?.int ?? 0
+                outputTokens = usage["output_tokens"]?.int
             }
         case "content_block_delta":
-            guard let delta = object["delta"] as? [String: Any] else { return [] }
-            switch delta["type"] as? String {
+            guard let delta = object?["delta"] else { return [] }
+            switch delta["type"]?.string {
             case "text_delta":
-                if let text = delta["text"] as? String, !text.isEmpty { return [.delta(content: text, reasoning: nil)] }
+                if let text = delta["text"]?.string, !text.isEmpty { return [.delta(content: text, reasoning: nil)] }
             case "thinking_delta":
-                if let text = delta["thinking"] as? String, !text.isEmpty { return [.delta(content: nil, reasoning: text)] }
+                if let text = delta["thinking"]?.string, !text.isEmpty { return [.delta(content: nil, reasoning: text)] }
             default:
                 break
             }
         case "message_delta":
-            if let reason = (object["delta"] as? [String: Any])?["stop_reason"] as? String {
+            if let reason = object?["delta"]?["stop_reason"]?.string {
                 stopReason = Self.finishReason(reason)
             }
-            if let usage = object["usage"] as? [String: Any] {
-                if let output = (usage["output_tokens"] as? NSNumber)?.intValue { outputTokens = output }
-                if let input = (usage["input_tokens"] as? NSNumber)?.intValue { inputTokens = input }
+            if let usage = object?["usage"] {
+                if let output = usage["output_tokens"]?.int { outputTokens = output }
+                if let input = usage["input_tokens"]?.int { inputTokens = input }
             }
         case "message_stop":
             isFinished = true
             return [.done(stopReason, outputTokens.map { Usage(promptTokens: inputTokens, completionTokens: $0) })]
         case "error":
             isFinished = true
-            let error = (object["error"] as? [String: Any]) ?? [:]
-            return [.failed(UpstreamErrorMapping.error(type: error["type"] as? String, message: error["message"] as? String))]
+            let error = object?["error"]
+            return [.failed(UpstreamErrorMapping.error(type: error?["type"]?.string, message: error?["message"]?.string))]
         default:
             break // ping, content_block_start/stop, unknown future events
         }

@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 import SSE
 
 /// Gemini `streamGenerateContent?alt=sse`: each event a `GenerateContentResponse` with
@@ -15,26 +15,25 @@ public struct GeminiStreamDecoder: StreamDecoder {
 
     public mutating func decode(_ item: EventStreamItem) -> [ProviderEvent] {
         guard !isFinished, case .event(let event) = item,
-              let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else { return [] }
-        if let error = object["error"] as? [String: Any] {
+              let object = try? JSONDocument(parsing: event.data.utf8).root, object.isObject else { return [] }
+        if let error = object["error"], error.isObject {
             isFinished = true
-            return [.failed(UpstreamErrorMapping.error(status: (error["code"] as? NSNumber)?.intValue,
-                                                       type: error["status"] as? String, message: error["message"] as? String))]
+            return [.failed(UpstreamErrorMapping.error(status: error["code"]?.int, type: error["status"]?.string, message: error["message"]?.string))]
         }
-        if let metadata = object["usageMetadata"] as? [String: Any] {
-            let prompt = (metadata["promptTokenCount"] as? NSNumber)?.intValue ?? 0
-            let candidates = (metadata["candidatesTokenCount"] as? NSNumber)?.intValue ?? 0
-            let thoughts = (metadata["thoughtsTokenCount"] as? NSNumber)?.intValue ?? 0
+        if let metadata = object["usageMetadata"], metadata.isObject {
+            let prompt = metadata["promptTokenCount"]?.int ?? 0
+            let candidates = metadata["candidatesTokenCount"]?.int ?? 0
+            let thoughts = metadata["thoughtsTokenCount"]?.int ?? 0
             usage = Usage(promptTokens: prompt, completionTokens: candidates + thoughts)
         }
-        if (object["promptFeedback"] as? [String: Any])?["blockReason"] != nil { finishReason = .contentFilter }
+        if let blocked = object["promptFeedback"]?["blockReason"], !blocked.isNull { finishReason = .contentFilter }
         var events: [ProviderEvent] = []
-        if let candidate = (object["candidates"] as? [Any])?.first as? [String: Any] {
-            for case let part as [String: Any] in ((candidate["content"] as? [String: Any])?["parts"] as? [Any]) ?? [] {
-                guard let text = part["text"] as? String, !text.isEmpty else { continue }
-                events.append(part["thought"] as? Bool == true ? .delta(content: nil, reasoning: text) : .delta(content: text, reasoning: nil))
+        if let candidate = object["candidates"]?.first, candidate.isObject {
+            for part in candidate["content"]?["parts"]?.elements ?? [] {
+                guard let text = part["text"]?.string, !text.isEmpty else { continue }
+                events.append(part["thought"]?.bool == true ? .delta(content: nil, reasoning: text) : .delta(content: text, reasoning: nil))
             }
-            if let reason = candidate["finishReason"] as? String { finishReason = Self.finishReason(reason) }
+            if let reason = candidate["finishReason"]?.string { finishReason = Self.finishReason(reason) }
         }
         return events
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP1
+import JSON
 import RelayIO
 import SSE
 
@@ -134,12 +135,12 @@ public struct HTTPProvider: Provider {
     static func httpError(status: Int, body: [UInt8]) -> ProviderError {
         var message: String?
         var type: String?
-        if let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] {
-            let error = (object["error"] as? [String: Any]) ?? object
-            message = error["message"] as? String
+        if let object = try? JSONDocument(parsing: body).root, object.isObject {
+            let error = object["error"].flatMap { $0.isObject ? $0 : nil } ?? object
+            message = error["message"]?.string
             type = [error["type"], error["code"], error["status"]].compactMap { value -> String? in
-                if let text = value as? String { return text }
-                return (value as? NSNumber)?.stringValue
+                guard let value else { return nil }
+                return value.string ?? (value.kind == .number ? value.rawText : nil)
             }.joined(separator: " ")
         }
         return UpstreamErrorMapping.error(status: status, type: type, message: message ?? "the provider answered HTTP \(status)")

@@ -1,5 +1,5 @@
-import Foundation
 import HTTP1
+import JSON
 import SSE
 
 /// OpenAI Chat Completions streaming (`stream: true`, `stream_options.include_usage`), and
@@ -28,34 +28,34 @@ public struct OpenAIStreamDecoder: StreamDecoder {
             isFinished = true
             return [.done(finishReason ?? .stop, usage)]
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else {
+        guard let object = try? JSONDocument(parsing: event.data.utf8).root, object.isObject else {
             if event.type == "error" { return fail(UpstreamErrorMapping.error(message: event.data)) }
             return [] // not JSON and not an error: ignore (some proxies inject noise)
         }
-        if event.type == "error" || (object["error"] is [String: Any] || object["error"] is String) || object["object"] as? String == "error" {
-            let error = (object["error"] as? [String: Any]) ?? object
+        let errorField = object["error"]
+        if event.type == "error" || errorField?.kind == .object || errorField?.kind == .string || object["object"]?.string == "error" {
+            let error = errorField?.isObject == true ? errorField! : object
             // Both: OpenAI puts the kind in `code` ("rate_limit_exceeded") when `type` names the
             // limited resource ("tokens", "requests"); Zhipu sends only `code` ("1113").
-            let code = (error["code"] as? String) ?? (error["code"] as? NSNumber)?.stringValue
-            let type = [error["type"] as? String, code].compactMap { $0 }.joined(separator: " ")
-            return fail(UpstreamErrorMapping.error(status: (error["code"] as? NSNumber)?.intValue, type: type, message: error["message"] as? String))
+            let code = error["code"].flatMap { $0.string ?? ($0.kind == .number ? $0.rawText : nil) }
+            let type = [error["type"]?.string, code].compactMap { $0 }.joined(separator: " ")
+            let message = error["message"]?.string ?? errorField?.string
+            return fail(UpstreamErrorMapping.error(status: error["code"]?.int, type: type, message: message))
         }
-        if let found = Self.usage(object["usage"]) ?? Self.usage((object["x_groq"] as? [String: Any])?["usage"]) {
+        if let found = Self.usage(object["usage"]) ?? Self.usage(object["x_groq"]?["usage"]) {
             usage = found
         }
         var events: [ProviderEvent] = []
-        for case let choice as [String: Any] in (object["choices"] as? [Any]) ?? [] {
+        for choice in object["choices"]?.elements ?? [] where choice.isObject {
             if let found = Self.usage(choice["usage"]) { usage = found }
-            if let delta = choice["delta"] as? [String: Any] {
-                let content = (delta["content"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-                let reasoning = ((delta["reasoning_content"] as? String) ?? (delta["reasoning"] as? String)).flatMap { $0.isEmpty ? nil : $0 }
-                if content != nil || reasoning != nil {
-                    // Keep the two channels apart even when a provider sends both in one delta.
-                    if let reasoning { events.append(.delta(content: nil, reasoning: reasoning)) }
-                    if let content { events.append(.delta(content: content, reasoning: nil)) }
-                }
+            if let delta = choice["delta"], delta.isObject {
+                let content = delta["content"]?.string.flatMap { $0.isEmpty ? nil : $0 }
+                let reasoning = (delta["reasoning_content"]?.string ?? delta["reasoning"]?.string).flatMap { $0.isEmpty ? nil : $0 }
+                // Keep the two channels apart even when a provider sends both in one delta.
+                if let reasoning { events.append(.delta(content: nil, reasoning: reasoning)) }
+                if let content { events.append(.delta(content: content, reasoning: nil)) }
             }
-            if let reason = choice["finish_reason"] as? String {
+            if let reason = choice["finish_reason"]?.string {
                 if reason == "error" {
                     return events + fail(ProviderError(.upstreamError, "the provider ended the stream with an error", retryable: true))
                 }
@@ -86,10 +86,8 @@ public struct OpenAIStreamDecoder: StreamDecoder {
         }
     }
 
-    static func usage(_ value: Any?) -> Usage? {
-        guard let object = value as? [String: Any],
-              let prompt = (object["prompt_tokens"] as? NSNumber)?.intValue,
-              let completion = (object["completion_tokens"] as? NSNumber)?.intValue else { return nil }
+    static func usage(_ value: JSONValue?) -> Usage? {
+        guard let value, let prompt = value["prompt_tokens"]?.int, let completion = value["completion_tokens"]?.int else { return nil }
         return Usage(promptTokens: prompt, completionTokens: completion)
     }
 }

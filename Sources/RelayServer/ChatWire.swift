@@ -1,26 +1,27 @@
+import JSON
 import Upstream
 
 /// relayd's chat messages on the wire (the `/ws` protocol; the HTTP fallback will carry the
 /// same JSON): parsing a client's `chat`, and writing `start`, `chunk`, `done` and `error`.
 enum ChatWire {
     /// A `chat` object as parsed JSON, validated into a request; errors say which field.
-    static func parseChat(_ object: [String: Any]) -> Result<ChatRequest, ProviderError> {
-        guard let id = object["id"] as? String, !id.isEmpty, id.utf8.count <= 200 else {
+    static func parseChat(_ object: JSONValue) -> Result<ChatRequest, ProviderError> {
+        guard let id = object["id"]?.string, !id.isEmpty, id.utf8.count <= 200 else {
             return .failure(ProviderError(.badRequest, "\"id\" must be a non-empty string of at most 200 bytes"))
         }
-        guard let rawMessages = object["messages"] as? [Any], !rawMessages.isEmpty else {
+        guard let rawMessages = object["messages"], rawMessages.kind == .array, rawMessages.count > 0 else {
             return .failure(ProviderError(.badRequest, "\"messages\" must be a non-empty array"))
         }
         var messages: [ChatMessage] = []
-        for raw in rawMessages {
-            guard let message = raw as? [String: Any], let role = message["role"] as? String, ChatMessage.roles.contains(role) else {
+        for message in rawMessages.elements {
+            guard let role = message["role"]?.string, ChatMessage.roles.contains(role) else {
                 return .failure(ProviderError(.badRequest, "each message needs a \"role\" (system, user, assistant, developer or tool)"))
             }
-            if let text = message["content"] as? String {
+            if let text = message["content"]?.string {
                 messages.append(ChatMessage(role: role, content: text))
-            } else if let parts = message["content"] as? [Any] {
+            } else if let parts = message["content"], parts.kind == .array {
                 // OpenAI's content parts: keep the text ones.
-                let text = parts.compactMap { ($0 as? [String: Any]).flatMap { $0["type"] as? String == "text" ? $0["text"] as? String : nil } }
+                let text = parts.elements.compactMap { $0["type"]?.string == "text" ? $0["text"]?.string : nil }
                 messages.append(ChatMessage(role: role, content: text.joined()))
             } else {
                 return .failure(ProviderError(.badRequest, "each message needs a string \"content\""))
@@ -28,31 +29,31 @@ enum ChatWire {
         }
         var request = ChatRequest(id: id, messages: messages)
         if let provider = object["provider"] {
-            guard let name = provider as? String else { return .failure(ProviderError(.badRequest, "\"provider\" must be a string")) }
+            guard let name = provider.string else { return .failure(ProviderError(.badRequest, "\"provider\" must be a string")) }
             request.provider = name
         }
         if let model = object["model"] {
-            guard let name = model as? String, !name.isEmpty else { return .failure(ProviderError(.badRequest, "\"model\" must be a string")) }
+            guard let name = model.string, !name.isEmpty else { return .failure(ProviderError(.badRequest, "\"model\" must be a string")) }
             request.model = name
         }
         if let value = object["temperature"] {
-            guard let number = number(value), (0...2).contains(number) else { return .failure(ProviderError(.badRequest, "\"temperature\" must be a number from 0 to 2")) }
+            guard let number = value.double, (0...2).contains(number) else { return .failure(ProviderError(.badRequest, "\"temperature\" must be a number from 0 to 2")) }
             request.temperature = number
         }
         if let value = object["top_p"] {
-            guard let number = number(value), (0...1).contains(number) else { return .failure(ProviderError(.badRequest, "\"top_p\" must be a number from 0 to 1")) }
+            guard let number = value.double, (0...1).contains(number) else { return .failure(ProviderError(.badRequest, "\"top_p\" must be a number from 0 to 1")) }
             request.topP = number
         }
         if let value = object["max_tokens"] {
-            guard let number = number(value), number >= 1, number <= 1_000_000, number == number.rounded() else {
+            guard let number = value.int, number >= 1, number <= 1_000_000 else {
                 return .failure(ProviderError(.badRequest, "\"max_tokens\" must be a positive integer"))
             }
-            request.maxTokens = Int(number)
+            request.maxTokens = number
         }
         if let value = object["stop"] {
-            if let one = value as? String {
+            if let one = value.string {
                 request.stop = [one]
-            } else if let many = value as? [String], many.count <= 4 {
+            } else if value.kind == .array, value.count <= 4, case let many = value.elements.compactMap(\.string), many.count == value.count {
                 request.stop = many
             } else {
                 return .failure(ProviderError(.badRequest, "\"stop\" must be a string or up to 4 strings"))
@@ -60,29 +61,22 @@ enum ChatWire {
         }
         for (field, keyPath) in [("presence_penalty", \ChatRequest.presencePenalty), ("frequency_penalty", \ChatRequest.frequencyPenalty)] {
             guard let value = object[field] else { continue }
-            guard let number = number(value), (-2...2).contains(number) else {
+            guard let number = value.double, (-2...2).contains(number) else {
                 return .failure(ProviderError(.badRequest, "\"\(field)\" must be a number from -2 to 2"))
             }
             request[keyPath: keyPath] = number
         }
         if let value = object["seed"] {
-            guard let number = number(value), number == number.rounded(), abs(number) <= 9_007_199_254_740_991 else {
-                return .failure(ProviderError(.badRequest, "\"seed\" must be an integer"))
-            }
-            request.seed = Int(number)
+            guard let number = value.int else { return .failure(ProviderError(.badRequest, "\"seed\" must be an integer")) }
+            request.seed = number
         }
         if let value = object["reasoning_effort"] {
-            guard let effort = value as? String, ChatRequest.reasoningEfforts.contains(effort) else {
+            guard let effort = value.string, ChatRequest.reasoningEfforts.contains(effort) else {
                 return .failure(ProviderError(.badRequest, "\"reasoning_effort\" must be minimal, low, medium or high"))
             }
             request.reasoningEffort = effort
         }
         return .success(request)
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        guard !(value is Bool), let number = value as? Double else { return nil }
-        return number
     }
 
     static func start(id: String, streamID: String, provider: String, model: String) -> String {

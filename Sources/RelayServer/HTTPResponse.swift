@@ -1,3 +1,4 @@
+import JSON
 import HTTP1
 
 /// A complete response: status, headers and body. The server adds the framing headers

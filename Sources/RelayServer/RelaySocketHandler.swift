@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 import Logging
 import Upstream
@@ -43,10 +44,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard case .text(let bytes) = message else {
             return session.send(text: Self.error("bad_request", "binary messages are not supported; send JSON text"))
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+        guard let object = try? JSONDocument(parsing: bytes).root, object.isObject else {
             return session.send(text: Self.error("bad_request", "expected a JSON object"))
         }
-        guard let type = object["type"] as? String else {
+        guard let type = object["type"]?.string else {
             return session.send(text: Self.error("bad_request", "missing \"type\""))
         }
         switch type {
@@ -55,7 +56,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         case "chat":
             startChat(object, session: session)
         case "cancel":
-            cancelChat(object["id"] as? String, session: session)
+            cancelChat(object["id"]?.string, session: session)
         default:
             session.send(text: Self.error("bad_request", "unknown message type \(type.prefix(64))"))
         }
@@ -63,11 +64,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
 
     /// `heartbeat` → `heartbeat_ack` echoing the client's timestamp, with the server's clock
     /// so the client can estimate skew and round trip.
-    private func heartbeat(_ timestamp: Any?, session: WebSocketSession) {
+    private func heartbeat(_ timestamp: JSONValue?, session: WebSocketSession) {
         context.heartbeats.add(1, ordering: .relaxed)
         let echoed: String
-        if let number = timestamp as? NSNumber, !(timestamp is Bool) {
-            echoed = Double(number.int64Value) == number.doubleValue ? String(number.int64Value) : String(number.doubleValue)
+        if let timestamp, timestamp.kind == .number {
+            echoed = timestamp.int.map(String.init) ?? timestamp.double.map { String($0) } ?? "null"
         } else {
             echoed = "null"
         }
@@ -77,11 +78,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         session.send(text: "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":\(WallClock.milliseconds)}")
     }
 
-    private func startChat(_ object: [String: Any], session: WebSocketSession) {
+    private func startChat(_ object: JSONValue, session: WebSocketSession) {
         let request: ChatRequest
         switch ChatWire.parseChat(object) {
         case .failure(let error):
-            return session.send(text: ChatWire.error(id: object["id"] as? String, error))
+            return session.send(text: ChatWire.error(id: object["id"]?.string, error))
         case .success(let parsed):
             request = parsed
         }

@@ -172,7 +172,7 @@ struct ProviderPeerTests {
                 #expect(chat.content == PeerRelay.answer)
             }
             #expect(try relay.statsCount("requests") == 6)
-            #expect(try relay.statsCount("connections") == 1, "one connection for six chats")
+            #expect(try relay.statsCount("chat_connections") == 1, "one connection for six chats")
         }
     }
 
@@ -193,7 +193,7 @@ struct ProviderPeerTests {
                 #expect(chat.sequenceIsContiguous, "\(id)")
             }
             // They overlapped: more than one connection was needed.
-            #expect(try relay.statsCount("connections") > 1)
+            #expect(try relay.statsCount("chat_connections") > 1)
         }
     }
 

@@ -31,8 +31,7 @@ struct TLSAndProxyTests {
                 #expect(chat.content == PeerRelay.answer)
                 #expect(chat.outcome == "done")
             }
-            // /_stats itself is one connection (curl); the relay's three chats share one.
-            #expect(try relay.statsCount("connections") <= 2, "one TLS handshake for three chats")
+            #expect(try relay.statsCount("chat_connections") == 1, "one TLS handshake for three chats")
         }
     }
 

@@ -29,7 +29,9 @@ final class Poller: @unchecked Sendable {
     private var clients: [(client: PollerClient, generation: UInt32)?] = []
     private var nextGeneration: UInt32 = 1
     private var events: UnsafeMutablePointer<epoll_event>
-    private let maxEvents: Int32 = 256
+    /// Events handled per batch: enough to coalesce a busy connection's output, few enough
+    /// that the first socket's output does not wait long for the rest (about 20 µs each).
+    private let maxEvents: Int32 = 32
     /// Called around each wake-up's handling (set by the owning loop).
     var onBatchStart: () -> Void = {}
     var onBatchEnd: () -> Void = {}
@@ -84,13 +86,16 @@ final class Poller: @unchecked Sendable {
     }
 
     private func drain() {
-        onBatchStart()
-        defer { onBatchEnd() }
         // Keep taking batches until the ready list is empty, so a full batch never leaves
-        // events waiting for a wake-up that may not come.
+        // events waiting for a wake-up that may not come. Each batch ends (and its output is
+        // flushed, see `EventLoop.atEndOfTurn`) before the next is taken: with 1,000 paced
+        // streams a single unbounded batch made the first chunk in it wait for every other
+        // socket's work before leaving (p99.9 in milliseconds at 25% CPU).
         while true {
             let count = epoll_wait(epollFD, events, maxEvents, 0)
             if count <= 0 { return }
+            onBatchStart()
+            defer { onBatchEnd() }
             for index in 0..<Int(count) {
                 let event = events[index]
                 let fd = Int(UInt32(truncatingIfNeeded: event.data.u64))

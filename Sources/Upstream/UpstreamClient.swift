@@ -137,17 +137,23 @@ public final class UpstreamClient: Sendable {
         }
     }
 
-    /// First-byte and idle deadlines, checked on the loop until the exchange ends.
+    /// First-byte, idle and total deadlines, checked on the loop until the exchange ends. One
+    /// timer per exchange, due when the nearest deadline would pass (not every second: with
+    /// thousands of streams that cost more than relaying their chunks); a chunk only moves a
+    /// timestamp, and the timer, when it fires early, sleeps for what is left.
     private func armTimeouts(_ exchange: ClientExchange, on loop: EventLoop) {
         let state = Progress()
-        let previousHead = exchange.onHead, previousBody = exchange.onBody
-        exchange.onHead = { head in state.sawHead = true; state.last = .now; previousHead(head) }
-        exchange.onBody = { bytes in state.last = .now; previousBody(bytes) }
         let (firstByte, idle, total) = (timeouts.firstByte, timeouts.idle, timeouts.total)
         let start = ContinuousClock.now
         @Sendable func seconds(since instant: ContinuousClock.Instant) -> Double {
             let elapsed = instant.duration(to: .now).components
             return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        }
+        /// Replaces the pending check (an older one that fires finds its generation stale).
+        @Sendable func arm(after delay: Double) {
+            state.timerGeneration &+= 1
+            let generation = state.timerGeneration
+            loop.schedule(after: max(delay, 0) + 0.01) { if state.timerGeneration == generation { check() } }
         }
         @Sendable func check() {
             guard !exchange.finished else { return }
@@ -155,15 +161,25 @@ public final class UpstreamClient: Sendable {
             let quiet = seconds(since: state.last)
             let elapsed = seconds(since: start)
             if quiet >= limit || elapsed >= total {
-                let what = elapsed >= total ? "the answer took longer than \(Int(total)) s"
-                    : state.sawHead ? "no data from the provider for \(Int(idle)) s" : "no answer from the provider in \(Int(firstByte)) s"
+                func text(_ seconds: Double) -> String { seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds) }
+                let what = elapsed >= total ? "the answer took longer than \(text(total)) s"
+                    : state.sawHead ? "no data from the provider for \(text(idle)) s" : "no answer from the provider in \(text(firstByte)) s"
                 exchange.cancel()
                 exchange.onError(ProviderError(.upstreamTimeout, what, retryable: true))
                 return
             }
-            loop.schedule(after: min(limit - quiet + 0.01, total - elapsed + 0.01, 1)) { check() }
+            arm(after: min(limit - quiet, total - elapsed))
         }
-        loop.schedule(after: min(firstByte, 1)) { check() }
+        let previousHead = exchange.onHead, previousBody = exchange.onBody
+        exchange.onHead = { head in
+            state.sawHead = true
+            state.last = .now
+            // The idle deadline may come before the first-byte one that is armed.
+            if idle < firstByte { arm(after: min(idle, total - seconds(since: start))) }
+            previousHead(head)
+        }
+        exchange.onBody = { bytes in state.last = .now; previousBody(bytes) }
+        arm(after: min(firstByte, total))
     }
 
     /// Mutable state of one exchange, touched only on its loop.
@@ -171,5 +187,6 @@ public final class UpstreamClient: Sendable {
         var cancelled = false
         var sawHead = false
         var last = ContinuousClock.now
+        var timerGeneration = 0
     }
 }

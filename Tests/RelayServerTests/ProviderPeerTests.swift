@@ -109,6 +109,22 @@ struct ProviderPeerTests {
         }
     }
 
+    /// An answer that keeps trickling (a byte at a time, never idle) still ends at the total
+    /// timeout.
+    @Test func aTricklingAnswerEndsAtTheTotalTimeout() throws {
+        var options = PeerRelay.Options()
+        options.timeouts.total = 0.4
+        options.retries = 0
+        try PeerRelay.run(options) { relay in
+            let start = Date()
+            let chat = try relay.chat("openai", model: "ok+bytewise")
+            #expect(chat.code == "upstream_timeout")
+            #expect((chat.last["message"] as? String ?? "").contains("longer than"))
+            #expect(Date().timeIntervalSince(start) < 1.0, "before the 1.1 s answer was complete")
+            #expect(try relay.waitForStat("closed_early", toReach: 1) == 1)
+        }
+    }
+
     @Test func aSlowFirstByteIsWaitedForOrTimedOut() throws {
         try PeerRelay.run { relay in
             let chat = try relay.chat("anthropic", model: "ok+slow")

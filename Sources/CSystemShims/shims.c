@@ -5,7 +5,25 @@
 #ifdef __linux__
 #include <linux/sockios.h>
 #endif
+#include <pthread.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 #include "CSystemShims.h"
+
+int relayd_wake_descriptor(void) {
+#ifdef __linux__
+    return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+#else
+    return -1;
+#endif
+}
+
+void relayd_name_current_thread(const char *name) {
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), name);
+#endif
+}
 
 int relayd_accept_nonblocking(int fd, struct sockaddr *address, socklen_t *length) {
 #ifdef __linux__

@@ -110,6 +110,10 @@ public final class Listener: @unchecked Sendable {
             self.source = source
             source.resume()
         }
+        // libdispatch makes the descriptor behind its timers (a timerfd) when the first
+        // timer is armed. The back-off in `pauseAccepting` arms one when descriptors have
+        // run out, and then could not: accepting never resumed. Arm one now.
+        queue.asyncAfter(deadline: .now() + 0.001) {}
     }
 
     /// Nothing else can hold the listener here (its handlers capture it weakly), so no sync

@@ -1,5 +1,4 @@
 import CSystemShims
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,20 +9,14 @@ protocol PollerClient: AnyObject {
     func pollerWritable()
 }
 
-/// One epoll instance per event loop, watched by a single Dispatch read source on the loop's
-/// queue. When it fires, the handler takes every ready socket in one `epoll_wait` batch.
+/// One epoll instance per event loop; the loop's thread waits in `poll`, which hands every
+/// ready socket to its client, a batch at a time.
 ///
-/// Why not one Dispatch source per socket: libdispatch delivers each source event by waking
-/// a worker thread from its manager thread; with relayd pinned to one CPU that measured 1.5
-/// context switches per request and about half the CPU time of `/health`. Here a wake-up
-/// serves every socket that is ready at that moment, and under load the batches grow.
-///
-/// Interest follows the same rules as the sources did: read interest only while the
-/// connection wants input, write interest only after `EAGAIN`. Level-triggered, so a
-/// connection that reads less than is available is simply told again.
+/// Interest follows two rules: read interest only while the connection wants input, write
+/// interest only after `EAGAIN`. Level-triggered, so a connection that reads less than is
+/// available is simply told again.
 final class Poller: @unchecked Sendable {
     private let epollFD: Int32
-    private let source: DispatchSourceRead
     /// Clients by file descriptor; the generation in the event token guards against a
     /// descriptor number that was closed and reused within one batch.
     private var clients: [(client: PollerClient, generation: UInt32)?] = []
@@ -32,22 +25,19 @@ final class Poller: @unchecked Sendable {
     /// Events handled per batch: enough to coalesce a busy connection's output, few enough
     /// that the first socket's output does not wait long for the rest (about 20 µs each).
     private let maxEvents: Int32 = 32
-    /// Called around each wake-up's handling (set by the owning loop).
+    /// Called around each batch's handling (set by the owning loop).
     var onBatchStart: () -> Void = {}
     var onBatchEnd: () -> Void = {}
 
-    init(queue: DispatchQueue) {
+    init() {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         precondition(epollFD >= 0, "epoll_create1 failed: errno \(errno)")
         events = .allocate(capacity: Int(maxEvents))
-        source = DispatchSource.makeReadSource(fileDescriptor: epollFD, queue: queue)
-        source.setEventHandler { [weak self] in self?.drain() }
-        source.resume()
     }
 
     deinit {
-        source.cancel()
         events.deallocate()
+        close(epollFD)
     }
 
     /// Registers `fd` with the given interest. Call on the loop.
@@ -85,15 +75,17 @@ final class Poller: @unchecked Sendable {
         return event
     }
 
-    private func drain() {
-        // Keep taking batches until the ready list is empty, so a full batch never leaves
-        // events waiting for a wake-up that may not come. Each batch ends (and its output is
-        // flushed, see `EventLoop.atEndOfTurn`) before the next is taken: with 1,000 paced
-        // streams a single unbounded batch made the first chunk in it wait for every other
-        // socket's work before leaving (p99.9 in milliseconds at 25% CPU).
+    /// Waits up to `timeout` ms (-1: until something is ready) and handles what is ready,
+    /// batch after batch until the ready list is empty. Each batch ends (and its output is
+    /// flushed, see `EventLoop.atEndOfTurn`) before the next is taken: with 1,000 paced
+    /// streams one unbounded batch made the first chunk in it wait for every other socket's
+    /// work before leaving.
+    func poll(timeout: Int32) {
+        var wait = timeout
         while true {
-            let count = epoll_wait(epollFD, events, maxEvents, 0)
-            if count <= 0 { return }
+            let count = epoll_wait(epollFD, events, maxEvents, wait)
+            if count <= 0 { return } // nothing, or EINTR: the loop comes back
+            wait = 0
             onBatchStart()
             defer { onBatchEnd() }
             for index in 0..<Int(count) {

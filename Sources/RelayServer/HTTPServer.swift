@@ -33,6 +33,9 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// The loops' threads end with the server (tests make many servers).
+    deinit { group.stop() }
+
     /// Registers a route. Call before `start()`.
     public func route(_ method: HTTPMethod, _ path: String, _ handler: @escaping RouteHandler) {
         precondition(context == nil, "routes must be added before start()")

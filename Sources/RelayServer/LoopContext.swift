@@ -13,7 +13,7 @@ final class LoopContext: @unchecked Sendable {
     var connections: [UInt64: any ManagedConnection] = [:]
     /// Compression codecs lent per message to this loop's WebSocket sessions.
     let codecs = CodecPool()
-    var sweepTimer: DispatchSourceTimer?
+    var sweepTimer: RepeatingTimer?
     private var dateSecond = -1
     private var dateValue = ""
 

@@ -15,4 +15,11 @@ int relayd_usable_cpu_count(void);
 /// or 0 if unknown. ioctl is variadic, which Swift cannot call.
 int relayd_unsent_bytes(int fd);
 
+/// A non-blocking, close-on-exec eventfd(2): how an event loop's thread is woken for work
+/// posted from other threads. Not in Swift's Glibc module.
+int relayd_wake_descriptor(void);
+
+/// Names the calling thread (pthread_setname_np, GNU-only), for `top -H` and profiles.
+void relayd_name_current_thread(const char *name);
+
 #endif

@@ -51,7 +51,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         reader = MessageReader(limits: .init(maxMessageBytes: configuration.maxMessageBytes, maxFragments: configuration.maxFragments),
                                deflate: deflate, codecs: loopContext.codecs)
         keepAlive = WebSocketKeepAlive(pingInterval: .seconds(configuration.pingInterval), grace: .seconds(configuration.deadPeerGrace),
-                                       closeTimeout: .seconds(configuration.closeTimeout), now: .now)
+                                       closeTimeout: .seconds(configuration.closeTimeout), now: .now,
+                                       firstPingAfter: .seconds(configuration.pingInterval * Double.random(in: 0.5...1)))
     }
 
     /// Takes over the connection; `leftover` are bytes that came after the handshake.

@@ -19,6 +19,19 @@ struct WebSocketKeepAliveTests {
         #expect(policy.check(at: start + .seconds(50)) == .sendPing)
     }
 
+    /// A connection's first ping may come earlier, to spread the pings of clients that
+    /// connected together; after it, the interval is the same.
+    @Test func theFirstPingCanBeEarlier() {
+        var policy = WebSocketKeepAlive(pingInterval: .seconds(25), grace: .seconds(10), closeTimeout: .seconds(5), now: start,
+                                        firstPingAfter: .seconds(15))
+        #expect(policy.check(at: start + .seconds(14)) == .none)
+        #expect(policy.check(at: start + .seconds(15)) == .sendPing)
+        #expect(policy.check(at: start + .seconds(39)) == .none)
+        #expect(policy.check(at: start + .seconds(40)) == .sendPing)
+        #expect(policy.deadPeerTimeout == .seconds(60), "the dead-peer rule does not move")
+        #expect(policy.check(at: start + .seconds(60)) == .deadPeer)
+    }
+
     @Test func aPeerSilentForTwoIntervalsPlusGraceIsDead() {
         var policy = keepAlive()
         #expect(policy.deadPeerTimeout == .seconds(60))

@@ -61,7 +61,7 @@ struct Relayd: ParsableCommand {
     @Option(help: "Largest request body in bytes; larger gets 413. (env: RELAYD_MAX_BODY_BYTES; default: 1048576)")
     var maxBodyBytes: String?
 
-    @Option(help: "Event loops (serial queues). (env: RELAYD_LOOPS; default: the CPUs this process may use)")
+    @Option(help: "Event loops (threads, each waiting in epoll for its connections). (env: RELAYD_LOOPS; default: the CPUs this process may use)")
     var loops: String?
 
     @Option(help: "Largest WebSocket message in bytes (after decompression); larger closes with 1009. (env: RELAYD_WS_MAX_MESSAGE_BYTES; default: 1048576)")

@@ -9,22 +9,6 @@ import Testing
 // the three runs agree, a rejection uses one of the statuses the server sends, bodies stay
 // within the limits, and a parser waiting for bytes holds no more than its limits allow.
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, and the same sequence on every platform.
-private struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A value in `0..<bound` (`bound` > 0); the modulo bias is irrelevant here.
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-}
-
 private let insertedBytes: [UInt8] = [ASCII.cr, ASCII.lf, 0x00, ASCII.space, ASCII.colon]
 
 /// One to three random edits of `input`. Truncation is the rarest: it mostly produces a

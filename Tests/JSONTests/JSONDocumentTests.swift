@@ -77,18 +77,18 @@ struct JSONDocumentTests {
         ]
         let replacements = Array(#"{}[],:"\-0123456789.eEtrufalsn "#.utf8)
         let insertions = Array(#"{}[],:"\0.e "#.utf8)
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(state: 42)
         var checked = 0
         for seed in seeds {
             let bytes = Array(seed.utf8)
             for _ in 0..<1500 {
                 var mutated = bytes
-                for _ in 0..<Int(generator.next() % 3 + 1) {
-                    let position = Int(generator.next() % UInt64(mutated.count))
+                for _ in 0..<generator.below(3) + 1 {
+                    let position = generator.below(mutated.count)
                     switch generator.next() % 3 {
-                    case 0: mutated[position] = replacements[Int(generator.next() % UInt64(replacements.count))]
+                    case 0: mutated[position] = replacements[generator.below(replacements.count)]
                     case 1: mutated.remove(at: position)
-                    default: mutated.insert(insertions[Int(generator.next() % UInt64(insertions.count))], at: position)
+                    default: mutated.insert(insertions[generator.below(insertions.count)], at: position)
                     }
                     if mutated.isEmpty { mutated = [0x30] }
                 }
@@ -124,18 +124,5 @@ struct JSONDocumentTests {
             for member in members { last[member.key] = member.value }
             return last.count == dictionary.count && last.allSatisfy { key, child in dictionary[key].map { same(child, $0) } ?? false }
         }
-    }
-}
-
-/// A small seeded generator, so a failure can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

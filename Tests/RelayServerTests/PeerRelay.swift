@@ -27,14 +27,19 @@ struct PeerRelay {
         var trust: TLSClientConfiguration?
         var proxy = ProxyConfiguration()
         var caFile: String?
+        /// Where the fake listens (`--host`), and the host name relayd is given for it.
+        var listenHost: String?
+        var urlHost: String?
     }
 
     static func run(_ options: Options = Options(), _ body: (PeerRelay) throws -> Void) throws {
         var arguments: [String] = []
         if let (certificate, key) = options.serverCertificate { arguments = ["--tls-cert", certificate, "--tls-key", key] }
+        if let host = options.listenHost { arguments += ["--host", host] }
         let upstream = try PeerProcess("fake_llm.py", arguments)
         defer { upstream.stop() }
-        let origin = options.serverCertificate == nil ? "http://127.0.0.1:\(upstream.port)" : "https://localhost:\(upstream.port)"
+        let host = options.urlHost ?? (options.serverCertificate == nil ? "127.0.0.1" : "localhost")
+        let origin = "\(options.serverCertificate == nil ? "http" : "https")://\(host):\(upstream.port)"
         let client = UpstreamClient(tls: options.trust, timeouts: options.timeouts, proxy: options.proxy)
         let providers: [any Provider] = [
             ("openai", WireFormat.openAI, "/v1"), ("anthropic", .anthropic, "/v1"), ("gemini", .gemini, "/v1beta"),

@@ -181,6 +181,18 @@ struct ProviderPeerTests {
         }
     }
 
+    /// A provider listening on IPv6 only.
+    @Test(arguments: ["[::1]"])
+    func anIPv6OnlyProviderIsReached(host: String) throws {
+        var options = PeerRelay.Options()
+        options.listenHost = "::1"
+        options.urlHost = host
+        try PeerRelay.run(options) { relay in
+            let chat = try relay.chat("gemini", model: "ok")
+            #expect(chat.content == PeerRelay.answer, "\(chat.last)")
+        }
+    }
+
     @Test func chatsReuseOneKeepAliveConnection() throws {
         try PeerRelay.run { relay in
             for (index, provider) in (PeerRelay.formats + PeerRelay.formats).enumerated() {

@@ -17,14 +17,13 @@ import argparse
 import asyncio
 import base64
 import json
-import os
-import signal
 import socket
 import struct
 import sys
-import threading
 import traceback
 from urllib.parse import urlsplit
+
+from peer_runtime import serve_until_stopped
 
 CONNECT_TIMEOUT = 5.0  # to reach a target, before answering 502
 HOP_BY_HOP = {"proxy-authorization", "proxy-connection"}  # never forwarded upstream
@@ -373,18 +372,6 @@ async def serve_client(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         writer.close()
 
 
-def stop_on_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event):
-    """The test holds our stdin: EOF means it is done or dead. A thread works for pipes, ttys and files."""
-    def watch():
-        try:
-            while os.read(0, 65536):
-                pass
-        except OSError:
-            pass  # no usable stdin: the same as EOF
-        loop.call_soon_threadsafe(stop.set)
-    threading.Thread(target=watch, daemon=True).start()
-
-
 async def main():
     global AUTH
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -394,18 +381,7 @@ async def main():
         parser.error("--auth takes USER:PASS")
     AUTH = args.auth
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    stop_on_stdin_eof(loop, stop)
-    server = await asyncio.start_server(serve_client, "127.0.0.1", 0)
-    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
-    await stop.wait()
-    # Nothing to save: exit at once and let the kernel close every socket. (Letting asyncio.run
-    # cancel the connection tasks instead makes Python 3.11 log a traceback for each of them.)
-    server.close()
-    os._exit(0)
+    await serve_until_stopped(lambda: asyncio.start_server(serve_client, "127.0.0.1", 0))
 
 
 if __name__ == "__main__":

@@ -16,19 +16,18 @@ Only the PORT line goes to stdout; errors go to stderr.
 import argparse
 import asyncio
 import json
-import os
 import re
-import signal
 import socket
 import ssl
 import struct
 import sys
-import threading
 import time
 import traceback
 import uuid
 from http.client import responses
 from urllib.parse import unquote
+
+from peer_runtime import serve_until_stopped
 
 CONTENT = ["Hello", "!", " How", " can", " I", " help", "?"]  # "Hello! How can I help?"
 THINKING = ["Let", " me", " think."]
@@ -505,18 +504,6 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
         writer.close()
 
 
-def stop_on_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event):
-    """The test holds our stdin: EOF means it is done or dead. A thread works for pipes, ttys and files."""
-    def watch():
-        try:
-            while os.read(0, 65536):
-                pass
-        except OSError:
-            pass  # no usable stdin: the same as EOF
-        loop.call_soon_threadsafe(stop.set)
-    threading.Thread(target=watch, daemon=True).start()
-
-
 async def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -532,18 +519,7 @@ async def main():
         context.load_cert_chain(args.tls_cert, args.tls_key)
         context.set_alpn_protocols(["http/1.1"])  # clients offering h2 must fall back to HTTP/1.1
 
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    stop_on_stdin_eof(loop, stop)
-    server = await asyncio.start_server(serve_connection, args.host, 0, ssl=context)
-    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
-    await stop.wait()
-    # Nothing to save: exit at once and let the kernel close every socket. (Letting asyncio.run
-    # cancel the connection tasks instead makes Python 3.11 log a traceback for each of them.)
-    server.close()
-    os._exit(0)
+    await serve_until_stopped(lambda: asyncio.start_server(serve_connection, args.host, 0, ssl=context))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 //          ├─ Upstream  (providers, stream decoders, the HTTP/1.1 client with TLS and proxies)
 //          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
 //          ├─ JSON      (pure RFC 8259 parser: flat tokens, values decoded on demand)
+//          ├─ Streams   (pure: stream events with their seq, bounded replay buffers)
 //          ├─ TLS       (OpenSSL client sessions over memory buffers; no sockets)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
@@ -40,6 +41,7 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP1", "COpenSSL", "CZlib"]),
         .target(name: "SSE"),
         .target(name: "JSON"),
+        .target(name: "Streams"),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO", "JSON"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
@@ -51,6 +53,7 @@ let package = Package(
                 "Upstream",
                 "RelayIO",
                 "JSON",
+                "Streams",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP1"]),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "StreamsTests", dependencies: ["Streams"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "COpenSSL"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(

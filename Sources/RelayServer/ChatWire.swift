@@ -80,7 +80,7 @@ enum ChatWire {
     }
 
     static func start(id: String, streamID: String, provider: String, model: String) -> String {
-        "{\"type\":\"start\",\"id\":\(JSONText.quote(id)),\"stream_id\":\(JSONText.quote(streamID)),\"provider\":\(JSONText.quote(provider)),\"model\":\(JSONText.quote(model))}"
+        "{\"type\":\"start\",\"id\":\(JSONText.quote(id)),\"seq\":0,\"stream_id\":\(JSONText.quote(streamID)),\"provider\":\(JSONText.quote(provider)),\"model\":\(JSONText.quote(model))}"
     }
 
     static func chunk(id: String, seq: Int, content: String?, reasoning: String?) -> String {

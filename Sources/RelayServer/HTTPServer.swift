@@ -19,6 +19,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var listener: Listener?
     private let group: EventLoopGroup
     private var loopContexts: [LoopContext] = []
+    /// The chats and their streams, once `relayWebSocket` has set them up.
+    private(set) var relay: ChatRelay?
     private let nextConnectionID = Atomic<UInt64>(1)
     private let rejectedConnections = Atomic<Int>(0)
     /// Callers of `shutdown` waiting for the drain to end; nil once it has.
@@ -51,10 +53,13 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// relayd's message protocol (heartbeats, chats) at `path`, and `GET /api/providers`.
     public func relayWebSocket(_ path: String = "/ws", configuration: WebSocketConfiguration = WebSocketConfiguration(),
-                               providers: ProviderRegistry = ProviderRegistry([DemoProvider()])) {
+                               providers: ProviderRegistry = ProviderRegistry([DemoProvider()]),
+                               streams: StreamConfiguration = StreamConfiguration()) {
         precondition(context == nil, "routes must be added before start()")
+        let relay = ChatRelay(providers: providers, streams: streams)
+        self.relay = relay
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in
-            RelaySocketHandler(context: context, providers: providers)
+            RelaySocketHandler(context: context, relay: relay)
         }
         let listing = Self.providerListing(providers)
         router.add(.get, "/api/providers") { _, responder in

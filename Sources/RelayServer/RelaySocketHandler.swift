@@ -1,43 +1,42 @@
 import JSON
 import Foundation
 import Logging
+import RelayIO
+import Streams
 import Upstream
 import WebSocket
 
 /// relayd's message protocol on `/ws`: JSON text frames, each an object with a `type`.
 /// Anything a client gets wrong at this level (malformed JSON, an unknown type, a binary
 /// frame) is answered with an `error` event and the connection stays open; only protocol
-/// violations close it. Several chats may run at once; each has its own `seq`.
-/// Called on the session's loop, so `chats` needs no lock.
+/// violations close it. Several chats may run at once; each is a stream (`LiveStream`) that
+/// outlives this connection: closing it detaches, and `resume` attaches again, here or on
+/// another connection. Called on the session's loop, so its dictionaries need no lock.
 final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     private let context: ServerContext
-    private let providers: ProviderRegistry
-    private var chats: [String: ChatRun] = [:]
+    private let relay: ChatRelay
+    private var subscription: SocketSubscription?
+    /// Streams this connection is attached to, by stream id, until they end.
+    fileprivate var attached: [String: LiveStream] = [:]
 
-    /// One chat in progress on this connection.
-    final class ChatRun: @unchecked Sendable {
-        let id: String
-        var seq = 0
-        var cancellation: ChatCancellation?
-        init(id: String) { self.id = id }
-        func nextSeq() -> Int {
-            seq += 1
-            return seq
-        }
-    }
-
-    init(context: ServerContext, providers: ProviderRegistry) {
+    init(context: ServerContext, relay: ChatRelay) {
         self.context = context
-        self.providers = providers
+        self.relay = relay
     }
 
-    func sessionDidOpen(_ session: WebSocketSession) {}
+    func sessionDidOpen(_ session: WebSocketSession) {
+        subscription = SocketSubscription(session: session, handler: self)
+    }
 
     func sessionDidClose(_ session: WebSocketSession, code: CloseCode?) {
-        // Until streams outlive connections, a chat nobody can receive is stopped, so the
-        // provider stops generating (and billing).
-        for run in chats.values { run.cancellation?.cancel() }
-        chats.removeAll()
+        // The streams go on: the client may resume them. Nobody attached for the detach
+        // timeout stops the provider.
+        guard let subscription else { return }
+        let timeout = relay.hub.configuration.detachTimeout
+        for stream in attached.values {
+            stream.loop.execute { stream.detach(subscription, detachTimeout: timeout) }
+        }
+        attached.removeAll()
     }
 
     func session(_ session: WebSocketSession, didReceive message: WebSocketMessage) {
@@ -55,8 +54,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             heartbeat(object["timestamp"], session: session)
         case "chat":
             startChat(object, session: session)
+        case "resume":
+            resume(object, session: session)
         case "cancel":
-            cancelChat(object["id"]?.string, session: session)
+            cancel(object, session: session)
         default:
             session.send(text: Self.error("bad_request", "unknown message type \(type.prefix(64))"))
         }
@@ -86,66 +87,87 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         case .success(let parsed):
             request = parsed
         }
-        guard chats[request.id] == nil else {
+        var clientID: String?
+        if let value = object["client_id"] {
+            guard let text = value.string, !text.isEmpty, text.utf8.count <= 200 else {
+                return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes")))
+            }
+            clientID = text
+        }
+        guard !attached.values.contains(where: { $0.chatID == request.id }) else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
         }
-        guard let provider = providers.provider(named: request.provider) else {
-            return session.send(text: ChatWire.error(id: request.id, ProviderError(
-                .unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers")))
+        switch relay.start(request, clientID: clientID, on: session.loop) {
+        case .failed(let error):
+            session.send(text: ChatWire.error(id: request.id, error))
+        case .started(let stream), .existing(let stream):
+            attach(stream, after: -1, session: session)
         }
-        let model = request.model ?? provider.defaultModel
-        guard provider.allows(model: model) else {
-            return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))")))
+    }
+
+    /// `{"type":"resume","stream_id":"…","last_seq":42}`: every event after 42, then live ones.
+    private func resume(_ object: JSONValue, session: WebSocketSession) {
+        guard let streamID = object["stream_id"]?.string, !streamID.isEmpty else {
+            return session.send(text: Self.error("bad_request", "resume needs \"stream_id\""))
         }
-        let run = ChatRun(id: request.id)
-        chats[request.id] = run
-        session.send(text: ChatWire.start(id: request.id, streamID: ChatWire.newStreamID(), provider: provider.name, model: model))
+        let lastSeq = object["last_seq"].map { $0.int ?? -2 } ?? -1
+        guard lastSeq >= -1 else {
+            return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer of -1 or more"))
+        }
+        guard let stream = relay.hub.stream(streamID) else {
+            return session.send(text: ChatRelay.expired(streamID))
+        }
+        guard attached[stream.id] == nil else { return } // already receiving it here
+        attach(stream, after: lastSeq, session: session)
+    }
+
+    private func attach(_ stream: LiveStream, after seq: Int?, session: WebSocketSession) {
+        guard let subscription else { return }
+        attached[stream.id] = stream
         let loop = session.loop
-        let providerContext = ProviderContext(loop: loop)
-        let owner = WeakPair(self, session)
-        run.cancellation = provider.stream(request, model: model, context: providerContext) { event in
+        stream.loop.execute {
+            guard !stream.attach(subscription, after: seq) else { return }
             loop.execute {
-                guard let handler = owner.handler, let session = owner.session, handler.chats[run.id] === run else { return }
-                handler.deliver(event, run: run, session: session)
+                subscription.handler?.streamEnded(stream.id)
+                subscription.session?.send(text: ChatRelay.expired(stream.id, id: stream.chatID))
             }
         }
     }
 
-    private func deliver(_ event: ProviderEvent, run: ChatRun, session: WebSocketSession) {
-        switch event {
-        case .delta(let content, let reasoning):
-            session.send(text: ChatWire.chunk(id: run.id, seq: run.nextSeq(), content: content, reasoning: reasoning))
-        case .done(let reason, let usage):
-            chats[run.id] = nil
-            session.send(text: ChatWire.done(id: run.id, seq: run.nextSeq(), finishReason: reason, usage: usage))
-        case .failed(let error):
-            chats[run.id] = nil
-            session.send(text: ChatWire.error(id: run.id, seq: run.nextSeq(), error))
-        }
-    }
-
-    private func cancelChat(_ id: String?, session: WebSocketSession) {
-        guard let id, let run = chats[id] else {
+    /// `{"type":"cancel","id":"c1"}` (a chat attached here) or `{"stream_id":"…"}` (any).
+    private func cancel(_ object: JSONValue, session: WebSocketSession) {
+        let id = object["id"]?.string
+        let stream = object["stream_id"]?.string.flatMap(relay.hub.stream) ?? attached.values.first { $0.chatID == id }
+        guard let stream else {
             return session.send(text: ChatWire.error(id: id, ProviderError(.badRequest, "no running chat with this id")))
         }
-        run.cancellation?.cancel()
-        chats[id] = nil
-        session.send(text: ChatWire.done(id: id, seq: run.nextSeq(), finishReason: .cancelled, usage: nil))
+        // A canceller that was not attached hears the end too (`done`, cancelled).
+        if attached[stream.id] == nil { attach(stream, after: nil, session: session) }
+        stream.loop.execute { stream.cancel() }
     }
+
+    fileprivate func streamEnded(_ streamID: String) { attached[streamID] = nil }
 
     static func error(_ code: String, _ message: String, retryable: Bool = false) -> String {
         "{\"type\":\"error\",\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryable)}"
     }
 }
 
-/// Weak references a provider's callback holds: a chat outliving its connection must not
-/// keep the connection's objects alive.
-private final class WeakPair: @unchecked Sendable {
-    weak var handler: RelaySocketHandler?
+/// A WebSocket connection as a stream's subscriber: each event leaves as a text frame.
+private final class SocketSubscription: StreamSubscriber, @unchecked Sendable {
     weak var session: WebSocketSession?
-    init(_ handler: RelaySocketHandler, _ session: WebSocketSession) {
-        self.handler = handler
+    weak var handler: RelaySocketHandler?
+    let loop: EventLoop
+
+    init(session: WebSocketSession, handler: RelaySocketHandler) {
         self.session = session
+        self.handler = handler
+        loop = session.loop
+    }
+
+    func receive(_ event: StreamEvent, of stream: LiveStream) {
+        session?.send(text: event.json)
+        if event.isTerminal { handler?.streamEnded(stream.id) }
     }
 }
 

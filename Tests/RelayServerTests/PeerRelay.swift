@@ -117,9 +117,9 @@ struct ChatTranscript {
     var code: String? { last["code"] as? String }
     var usage: [String: Any]? { last["usage"] as? [String: Any] }
 
-    /// `seq` is 1, 2, 3… over the chunks and the final event.
+    /// `seq` is 0 (start), 1, 2, 3… over the chunks and the final event.
     var sequenceIsContiguous: Bool {
         let numbers = events.compactMap { $0["seq"] as? Int }
-        return numbers == Array(1...max(1, numbers.count)) || numbers.isEmpty
+        return numbers == Array(0..<numbers.count)
     }
 }

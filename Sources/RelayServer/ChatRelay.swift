@@ -1,0 +1,64 @@
+import JSON
+import RelayIO
+import Streams
+import Upstream
+
+/// What both transports (WebSocket and SSE) do with a chat: pick the provider, start a
+/// stream that the provider feeds, and find streams again to resume or cancel them.
+final class ChatRelay: Sendable {
+    let providers: ProviderRegistry
+    let hub: StreamHub
+
+    init(providers: ProviderRegistry, streams: StreamConfiguration) {
+        self.providers = providers
+        hub = StreamHub(configuration: streams)
+    }
+
+    enum Start {
+        case started(LiveStream)
+        /// The same client sent the same chat `id` again (a retried request): the stream it
+        /// already has, so the provider is not called (nor billed) twice.
+        case existing(LiveStream)
+        case failed(ProviderError)
+    }
+
+    /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
+    func start(_ request: ChatRequest, clientID: String?, on loop: EventLoop) -> Start {
+        if let clientID, let existing = hub.stream(clientID: clientID, chatID: request.id) {
+            return .existing(existing)
+        }
+        guard let provider = providers.provider(named: request.provider) else {
+            return .failed(ProviderError(.unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers"))
+        }
+        let model = request.model ?? provider.defaultModel
+        guard provider.allows(model: model) else {
+            return .failed(ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))"))
+        }
+        let stream = hub.makeStream(chatID: request.id, clientID: clientID, loop: loop)
+        let chatID = request.id
+        stream.publish(.start) { _ in ChatWire.start(id: chatID, streamID: stream.id, provider: provider.name, model: model) }
+        // The provider's callback holds the stream until the provider is done with it.
+        stream.cancellation = provider.stream(request, model: model, context: ProviderContext(loop: loop)) { event in
+            loop.execute {
+                switch event {
+                case .delta(let content, let reasoning):
+                    stream.publish(.chunk) { ChatWire.chunk(id: chatID, seq: $0, content: content, reasoning: reasoning) }
+                case .done(let reason, let usage):
+                    stream.publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: reason, usage: usage) }
+                case .failed(let error):
+                    stream.publish(.error) { ChatWire.error(id: chatID, seq: $0, error) }
+                }
+            }
+        }
+        return .started(stream)
+    }
+
+    /// `stream_expired`: the stream is unknown, past its TTL, or no longer holds the events
+    /// the client asked for.
+    static func expired(_ streamID: String, id: String? = nil) -> String {
+        var text = "{\"type\":\"error\""
+        if let id { text += ",\"id\":\(JSONText.quote(id))" }
+        text += ",\"stream_id\":\(JSONText.quote(streamID)),\"code\":\"stream_expired\",\"message\":\"this stream is no longer available; start the chat again\",\"retryable\":false}"
+        return text
+    }
+}

@@ -1,0 +1,92 @@
+import RelayIO
+import Streams
+import Upstream
+
+/// Who receives a stream's events: a WebSocket connection or an SSE response. Called on its
+/// own loop, in `seq` order.
+protocol StreamSubscriber: AnyObject, Sendable {
+    var loop: EventLoop { get }
+    func receive(_ event: StreamEvent, of stream: LiveStream)
+}
+
+/// A chat that outlives the connection that started it: the provider keeps streaming into
+/// a replay buffer, every attached client gets each event once, and a client that comes
+/// back resumes after the last `seq` it saw, on any transport. Everything but `id`, `chatID`
+/// and `loop` is touched only on `loop` (where the provider emits).
+final class LiveStream: @unchecked Sendable {
+    let id: String
+    let chatID: String
+    let loop: EventLoop
+    private(set) var buffer: ReplayBuffer
+    private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
+    var cancellation: ChatCancellation?
+    private(set) var finished = false
+    /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
+    private var attachGeneration = 0
+    private weak var hub: StreamHub?
+
+    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, hub: StreamHub) {
+        self.id = id
+        self.chatID = chatID
+        self.loop = loop
+        self.hub = hub
+        buffer = ReplayBuffer(maxBytes: maxBytes)
+    }
+
+    var subscriberCount: Int { subscribers.count }
+    var nextSeq: Int { buffer.lastSeq + 1 }
+
+    /// Appends the next event (built for its `seq`) and hands it to every subscriber.
+    func publish(_ kind: StreamEvent.Kind, _ json: (Int) -> String) {
+        guard !finished else { return }
+        let event = StreamEvent(seq: nextSeq, kind: kind, json: json(nextSeq))
+        hub?.account(bytes: buffer.append(event))
+        for subscriber in subscribers.values { send(event, to: subscriber) }
+        if event.isTerminal {
+            finished = true
+            cancellation = nil
+            hub?.streamFinished(self)
+        }
+    }
+
+    private func send(_ event: StreamEvent, to subscriber: StreamSubscriber) {
+        if subscriber.loop === loop {
+            subscriber.receive(event, of: self)
+        } else {
+            subscriber.loop.execute { [self] in subscriber.receive(event, of: self) }
+        }
+    }
+
+    /// Replays every event after `seq` (none when nil: from now on), then keeps `subscriber`
+    /// attached until the end. False when some of those events are no longer kept.
+    func attach(_ subscriber: StreamSubscriber, after seq: Int?) -> Bool {
+        if let seq {
+            guard let replay = buffer.events(after: seq) else { return false }
+            for event in replay { send(event, to: subscriber) }
+        }
+        attachGeneration += 1
+        if !finished { subscribers[ObjectIdentifier(subscriber)] = subscriber }
+        return true
+    }
+
+    /// The subscriber's connection is gone. With nobody left, the provider is stopped after
+    /// `detachTimeout` unless someone comes back.
+    func detach(_ subscriber: StreamSubscriber, detachTimeout: Double) {
+        guard subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) != nil else { return }
+        attachGeneration += 1
+        guard subscribers.isEmpty, !finished else { return }
+        let generation = attachGeneration
+        loop.schedule(after: detachTimeout) { [self] in
+            guard attachGeneration == generation, subscribers.isEmpty, !finished else { return }
+            cancel()
+        }
+    }
+
+    /// Stops the provider and ends the stream with `finish_reason: cancelled` for everyone
+    /// attached. Idempotent.
+    func cancel() {
+        guard !finished else { return }
+        cancellation?.cancel()
+        publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: .cancelled, usage: nil) }
+    }
+}

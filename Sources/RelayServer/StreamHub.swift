@@ -1,0 +1,104 @@
+import RelayIO
+import Synchronization
+
+/// How long streams are kept and how much memory they may hold.
+public struct StreamConfiguration: Sendable {
+    /// Seconds a live stream runs with no client attached before its provider is stopped.
+    public var detachTimeout: Double = 120
+    /// Seconds a finished stream can still be resumed (a page reload just after the answer).
+    public var ttl: Double = 300
+    /// Bytes of events one stream keeps; past it the oldest go (and resuming before them
+    /// answers `stream_expired`).
+    public var maxStreamBytes = 2 << 20
+    /// Bytes of events all streams keep; past it the oldest finished streams are dropped.
+    public var maxTotalBytes = 256 << 20
+
+    public init() {}
+}
+
+/// Every stream this relayd holds, by `stream_id`, and the idempotency index (a client's
+/// `client_id` and chat `id` → its stream). Streams are found from any loop; each one's state
+/// stays on its own loop.
+final class StreamHub: Sendable {
+    let configuration: StreamConfiguration
+    private struct State {
+        var streams: [String: LiveStream] = [:]
+        /// Finished streams, oldest first: what the memory cap drops first.
+        var finishedOrder: [String] = []
+        var byClientChat: [String: String] = [:]
+        var clientKeys: [String: String] = [:] // stream id -> its idempotency key
+    }
+    private let state = Mutex(State())
+    private let totalBytes = Atomic<Int>(0)
+
+    init(configuration: StreamConfiguration) {
+        self.configuration = configuration
+    }
+
+    var count: Int { state.withLock { $0.streams.count } }
+    var bytes: Int { totalBytes.load(ordering: .relaxed) }
+
+    func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream {
+        let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, loop: loop,
+                                maxBytes: configuration.maxStreamBytes, hub: self)
+        state.withLock { state in
+            state.streams[stream.id] = stream
+            if let clientID {
+                let key = Self.key(clientID, chatID)
+                state.byClientChat[key] = stream.id
+                state.clientKeys[stream.id] = key
+            }
+        }
+        return stream
+    }
+
+    func stream(_ id: String) -> LiveStream? { state.withLock { $0.streams[id] } }
+
+    /// The stream a client already started with this chat `id`, if it is still kept.
+    func stream(clientID: String, chatID: String) -> LiveStream? {
+        state.withLock { state in state.byClientChat[Self.key(clientID, chatID)].flatMap { state.streams[$0] } }
+    }
+
+    private static func key(_ clientID: String, _ chatID: String) -> String { "\(clientID)\u{0}\(chatID)" }
+
+    /// A stream's buffer grew (or shrank); over the total cap, the oldest finished streams go.
+    func account(bytes delta: Int) {
+        let total = totalBytes.add(delta, ordering: .relaxed).newValue
+        guard total > configuration.maxTotalBytes else { return }
+        let victims: [LiveStream] = state.withLock { state in
+            var removed: [LiveStream] = []
+            var freed = 0
+            while total - freed > configuration.maxTotalBytes, !state.finishedOrder.isEmpty {
+                let id = state.finishedOrder.removeFirst()
+                if let stream = Self.remove(id, from: &state) {
+                    removed.append(stream)
+                    freed += stream.buffer.bytes
+                }
+            }
+            return removed
+        }
+        for stream in victims { totalBytes.subtract(stream.buffer.bytes, ordering: .relaxed) }
+    }
+
+    /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
+    func streamFinished(_ stream: LiveStream) {
+        state.withLock { $0.finishedOrder.append(stream.id) }
+        stream.loop.schedule(after: configuration.ttl) { [weak self] in self?.expire(stream) }
+    }
+
+    private func expire(_ stream: LiveStream) {
+        let removed = state.withLock { state -> Bool in
+            state.finishedOrder.removeAll { $0 == stream.id }
+            return Self.remove(stream.id, from: &state) != nil
+        }
+        if removed { totalBytes.subtract(stream.buffer.bytes, ordering: .relaxed) }
+    }
+
+    private static func remove(_ id: String, from state: inout State) -> LiveStream? {
+        guard let stream = state.streams.removeValue(forKey: id) else { return nil }
+        if let key = state.clientKeys.removeValue(forKey: id), state.byClientChat[key] == id {
+            state.byClientChat[key] = nil
+        }
+        return stream
+    }
+}

@@ -74,7 +74,11 @@ public struct CORSPolicy: Sendable, Equatable {
     public func forEachResponseHeader(origin: String?, existing: HeaderFields, _ add: (String, String) -> Void) {
         guard !rules.isEmpty, !existing.contains("Access-Control-Allow-Origin") else { return }
         if !existing.containsToken("Vary", "Origin") { add("Vary", "Origin") }
-        if let origin, allows(origin: origin) { add("Access-Control-Allow-Origin", origin) }
+        if let origin, allows(origin: origin) {
+            add("Access-Control-Allow-Origin", origin)
+            // So a page can read which stream it got, and how long to wait before retrying.
+            add("Access-Control-Expose-Headers", "X-Stream-Id, Retry-After")
+        }
     }
 
     public func responseHeaders(origin: String?, into headers: inout HeaderFields) {

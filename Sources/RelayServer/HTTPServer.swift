@@ -51,13 +51,16 @@ public final class HTTPServer: @unchecked Sendable {
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, _ in handler(request) }
     }
 
-    /// relayd's message protocol (heartbeats, chats) at `path`, and `GET /api/providers`.
+    /// relayd's message protocol (heartbeats, chats, resumes) at `path`, the same chats over
+    /// HTTP (SSE: `POST /api/chat/stream`, `GET`/`DELETE /api/streams/{id}`; JSON:
+    /// `POST /api/chat`), and `GET /api/providers`.
     public func relayWebSocket(_ path: String = "/ws", configuration: WebSocketConfiguration = WebSocketConfiguration(),
                                providers: ProviderRegistry = ProviderRegistry([DemoProvider()]),
-                               streams: StreamConfiguration = StreamConfiguration()) {
+                               streams: StreamConfiguration = StreamConfiguration(), sse: SSEConfiguration = SSEConfiguration()) {
         precondition(context == nil, "routes must be added before start()")
         let relay = ChatRelay(providers: providers, streams: streams)
         self.relay = relay
+        StreamHTTPRoutes(relay: relay, configuration: sse).install(on: &router)
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in
             RelaySocketHandler(context: context, relay: relay)
         }

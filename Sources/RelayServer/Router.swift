@@ -14,6 +14,8 @@ public struct Router: Sendable {
     }
 
     private var routes: [String: [HTTPMethod: RouteHandler]] = [:]
+    /// Paths with an id at the end (`/api/streams/{id}`), by their fixed prefix.
+    private var prefixRoutes: [String: [HTTPMethod: RouteHandler]] = [:]
 
     public init() {}
 
@@ -21,8 +23,22 @@ public struct Router: Sendable {
         routes[path, default: [:]][method] = handler
     }
 
+    /// A route for every path `prefix` + one non-empty segment (no further `/`).
+    public mutating func add(_ method: HTTPMethod, prefix: String, _ handler: @escaping RouteHandler) {
+        prefixRoutes[prefix, default: [:]][method] = handler
+    }
+
+    private func methods(for path: Substring) -> [HTTPMethod: RouteHandler]? {
+        if let methods = routes[String(path)] { return methods }
+        for (prefix, methods) in prefixRoutes where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if !rest.isEmpty, !rest.contains("/") { return methods }
+        }
+        return nil
+    }
+
     public func resolve(_ method: HTTPMethod, _ path: Substring) -> Resolution {
-        guard let methods = routes[String(path)] else { return .notFound }
+        guard let methods = methods(for: path) else { return .notFound }
         if let handler = methods[method] ?? (method == .head ? methods[.get] : nil) {
             return .handler(handler)
         }
@@ -31,7 +47,7 @@ public struct Router: Sendable {
 
     /// The `Allow` value for a path (RFC 9110 §10.2.1), or nil when there is no such path.
     public func allow(for path: Substring) -> String? {
-        routes[String(path)].map(allowedMethods)
+        methods(for: path).map(allowedMethods)
     }
 
     private func allowedMethods(_ methods: [HTTPMethod: RouteHandler]) -> String {

@@ -1,0 +1,148 @@
+import HTTP1
+import JSON
+import RelayIO
+import SSE
+import Streams
+import Upstream
+
+/// The HTTP fallback for clients that cannot use WebSocket, carrying the same events:
+///
+/// - `POST /api/chat/stream`: the `chat` message without `type`, answered as SSE
+///   (`event: start|chunk|done|error`, `id: <seq>`, `data: <the WebSocket JSON>`);
+/// - `GET /api/streams/{id}`: the rest of a stream as SSE, after `Last-Event-ID` or `?after=`;
+/// - `DELETE /api/streams/{id}`: cancels it (idempotent);
+/// - `POST /api/chat`: the same chat answered as one JSON document once it is done.
+struct StreamHTTPRoutes {
+    let relay: ChatRelay
+    let configuration: SSEConfiguration
+
+    func install(on router: inout Router) {
+        router.add(.post, "/api/chat/stream") { request, responder in startStream(request, responder) }
+        router.add(.get, prefix: "/api/streams/") { request, responder in resume(request, responder) }
+        router.add(.delete, prefix: "/api/streams/") { request, responder in cancel(request, responder) }
+        router.add(.post, "/api/chat") { request, responder in complete(request, responder) }
+    }
+
+    /// The chat in a request body, or the error response to send instead.
+    private func parseChat(_ request: HTTPRequest) -> Result<(ChatRequest, String?), ProviderError> {
+        guard let object = try? JSONDocument(parsing: request.body).root, object.isObject else {
+            return .failure(ProviderError(.badRequest, "the body must be a JSON chat object"))
+        }
+        switch ChatWire.parseChat(object) {
+        case .failure(let error):
+            return .failure(error)
+        case .success(let chat):
+            let clientID = object["client_id"]?.string ?? request.headers["X-Client-Id"]
+            if let clientID, clientID.isEmpty || clientID.utf8.count > 200 {
+                return .failure(ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes"))
+            }
+            return .success((chat, clientID))
+        }
+    }
+
+    private func startStream(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        let chat: ChatRequest, clientID: String?
+        switch parseChat(request) {
+        case .failure(let error): return responder.respond(Self.errorResponse(error))
+        case .success(let parsed): (chat, clientID) = parsed
+        }
+        switch relay.start(chat, clientID: clientID, on: responder.loop) {
+        case .failed(let error):
+            responder.respond(Self.errorResponse(error))
+        case .started(let stream), .existing(let stream):
+            attach(stream, after: -1, responder)
+        }
+    }
+
+    private func resume(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        let streamID = String(request.path.dropFirst("/api/streams/".count))
+        var after = -1
+        if let text = request.headers["Last-Event-ID"] ?? request.head.query.flatMap({ queryValue($0, "after") }) {
+            guard let value = Int(text.trimmingOWS()), value >= -1 else {
+                return responder.respond(.error(.badRequest, code: "bad_request", message: "Last-Event-ID or after must be a seq"))
+            }
+            after = value
+        }
+        guard let stream = relay.hub.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
+        attach(stream, after: after, responder)
+    }
+
+    private func cancel(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        let streamID = String(request.path.dropFirst("/api/streams/".count))
+        guard let stream = relay.hub.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
+        stream.loop.execute {
+            stream.cancel()
+            responder.respond(.json(.ok, "{\"stream_id\":\(JSONText.quote(streamID)),\"cancelled\":true}\n"))
+        }
+    }
+
+    private func complete(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        let chat: ChatRequest, clientID: String?
+        switch parseChat(request) {
+        case .failure(let error): return responder.respond(Self.errorResponse(error))
+        case .success(let parsed): (chat, clientID) = parsed
+        }
+        switch relay.start(chat, clientID: clientID, on: responder.loop) {
+        case .failed(let error):
+            responder.respond(Self.errorResponse(error))
+        case .started(let stream), .existing(let stream):
+            let collector = AnswerCollector(responder: responder, streamID: stream.id)
+            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: relay.hub.configuration.detachTimeout) } }
+            stream.loop.execute {
+                if !stream.attach(collector, after: -1) { responder.respond(Self.expired(stream.id)) }
+            }
+        }
+    }
+
+    /// Sends the stream after `seq` as SSE on `responder`, or 410 when it cannot.
+    private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder) {
+        let subscription = SSESubscription(responder: responder, streamID: stream.id, configuration: configuration)
+        let detachTimeout = relay.hub.configuration.detachTimeout
+        responder.onClose {
+            subscription.stop()
+            stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) }
+        }
+        subscription.onRollover = { stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) } }
+        stream.loop.execute {
+            guard stream.attach(subscription, after: seq) else { return responder.respond(Self.expired(stream.id)) }
+            let finished = stream.finished
+            subscription.loop.execute { subscription.attached(streamFinished: finished) }
+        }
+    }
+
+    private func queryValue(_ query: Substring, _ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.first == Substring(name) { return parts.count > 1 ? String(parts[1]) : "" }
+        }
+        return nil
+    }
+
+    static func expired(_ streamID: String) -> HTTPResponse {
+        .error(.gone, code: "stream_expired", message: "this stream is no longer available; start the chat again")
+    }
+
+    /// A chat that could not start, as an HTTP error with relayd's code.
+    static func errorResponse(_ error: ProviderError) -> HTTPResponse {
+        .error(status(for: error.code), code: error.code.rawValue, message: error.message)
+    }
+
+    static func status(for code: ProviderError.Code) -> HTTPStatus {
+        switch code {
+        case .badRequest, .unknownProvider: return .badRequest
+        case .upstreamRateLimited: return .tooManyRequests
+        case .upstreamUnavailable: return .serviceUnavailable
+        case .upstreamTimeout: return .gatewayTimeout
+        case .upstreamAuth, .upstreamTruncated, .upstreamError: return .badGateway
+        case .internalError: return .internalServerError
+        }
+    }
+}
+
+/// SSE timing: comments while the provider is silent (proxies close quiet responses), and a
+/// rollover before a platform's request cap (Railway cuts HTTP requests at 15 minutes).
+public struct SSEConfiguration: Sendable {
+    public var pingInterval: Double = 15
+    public var maxSeconds: Double = 600
+    public init() {}
+}

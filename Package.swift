@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket", "Upstream"]
+            dependencies: ["RelayServer", "HTTP1", "RelayIO", "WebSocket", "Upstream", "SSE"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,10 +17,11 @@ struct HangingProvider: Provider {
     }
 }
 
-func chatRoutes(tokensPerSecond: Double = 500, counter: Counter = Counter(), streams: StreamConfiguration = StreamConfiguration()) -> (HTTPServer) -> Void {
+func chatRoutes(tokensPerSecond: Double = 500, counter: Counter = Counter(), streams: StreamConfiguration = StreamConfiguration(),
+                sse: SSEConfiguration = SSEConfiguration()) -> (HTTPServer) -> Void {
     { server in
         server.relayWebSocket("/ws", providers: ProviderRegistry([DemoProvider(tokensPerSecond: tokensPerSecond), HangingProvider(counter: counter)]),
-                              streams: streams)
+                              streams: streams, sse: sse)
     }
 }
 

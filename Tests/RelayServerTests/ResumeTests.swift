@@ -5,7 +5,7 @@ import Upstream
 
 /// Streams outlive connections: a client that loses its connection resumes where it left
 /// off and gets the rest exactly once.
-@Suite("resuming streams over WebSocket", .serialized)
+@Suite("resuming streams over WebSocket and SSE", .serialized)
 struct ResumeTests {
     static let question = "resume me"
     static let expected = DemoProvider.answer(to: ChatRequest(id: "x", messages: [ChatMessage(role: "user", content: question)]))
@@ -21,49 +21,88 @@ struct ResumeTests {
         return events
     }
 
-    static func chat(id: String, clientID: String? = nil, provider: String = "demo") -> String {
+    /// The chat as an HTTP body (the WebSocket message without `type`).
+    static func chatBody(id: String, clientID: String? = nil, provider: String = "demo") -> String {
         let client = clientID.map { #","client_id":"\#($0)""# } ?? ""
-        return #"{"type":"chat","id":"\#(id)","provider":"\#(provider)"\#(client),"messages":[{"role":"user","content":"\#(question)"}]}"#
+        return #"{"id":"\#(id)","provider":"\#(provider)"\#(client),"messages":[{"role":"user","content":"\#(question)"}]}"#
     }
 
-    /// The property: cut the connection after a random number of events (sometimes also in
-    /// the middle of the next frame), then come back on a new connection: with `resume` from
-    /// the last `seq` seen, or, when not even `start` arrived, by sending the same chat again
+    static func chat(id: String, clientID: String? = nil, provider: String = "demo") -> String {
+        #"{"type":"chat","# + chatBody(id: id, clientID: clientID, provider: provider).dropFirst()
+    }
+
+    /// One chat's events as a client reads them, over either transport.
+    enum Transport: CaseIterable { case webSocket, sse }
+
+    /// The property: start a chat over WebSocket or SSE, cut the connection after a random
+    /// number of events (half the time also in the middle of the next frame or chunk), then
+    /// come back over either transport: after the last `seq` seen (`resume`, or
+    /// `Last-Event-ID`), or, when not even `start` arrived, by sending the same chat again
     /// (same `client_id` and `id`: it attaches to the running stream). The content is the
-    /// uninterrupted answer, and `seq` runs on with no gap or repeat.
+    /// uninterrupted answer, and `seq` runs on with no gap and no repeat.
     @Test func anAnswerCutAnywhereIsCompletedExactlyOnce() throws {
         try withServer({ $0.loopCount = 2 }, routes: chatRoutes(tokensPerSecond: 1000)) { _, port in
             var random = SplitMix64(state: 0xC0FFEE)
-            for run in 0..<120 {
-                let first = try RawWebSocket(port: port)
-                try first.send(text: Self.chat(id: "r\(run)", clientID: "tab-1"))
+            var transports: [Transport: Int] = [:]
+            for run in 0..<200 {
+                let chat = Self.chat(id: "r\(run)", clientID: "tab-1")
+                let body = Self.chatBody(id: "r\(run)", clientID: "tab-1")
                 let cut = random.below(40)
                 var events: [[String: Any]] = []
-                while events.count < cut, let text = try first.readText() {
-                    events.append(try json(text))
-                    if events.last?["type"] as? String == "done" { break }
+                var streamID: String?
+                let start = Transport.allCases[random.below(2)]
+                transports[start, default: 0] += 1
+                switch start {
+                case .webSocket:
+                    let socket = try RawWebSocket(port: port)
+                    try socket.send(text: chat)
+                    while events.count < cut, let text = try socket.readText() {
+                        events.append(try json(text))
+                        if events.last?["type"] as? String == "done" { break }
+                    }
+                    if random.below(2) == 0 { _ = try socket.client.readAvailable(max: 1 + random.below(24)) }
+                    socket.client.close()
+                case .sse:
+                    let sse = try RawSSE(port: port, method: "POST", path: "/api/chat/stream", body: body)
+                    streamID = sse.head.header("X-Stream-Id")
+                    while events.count < cut, let event = try sse.next() {
+                        events.append(try json(event.data))
+                        if event.type == "done" { break }
+                    }
+                    if random.below(2) == 0 { _ = try sse.client.readAvailable(max: 1 + random.below(24)) }
+                    sse.client.close()
                 }
-                if random.below(2) == 0 { _ = try first.client.readAvailable(max: 1 + random.below(24)) } // part of the next frame
-                first.client.close()
+                streamID = streamID ?? events.first?["stream_id"] as? String
                 var content = events.compactMap { $0["content"] as? String }.joined()
                 var lastSeq = events.last?["seq"] as? Int ?? -1
                 if events.last?["type"] as? String != "done" {
-                    let second = try RawWebSocket(port: port)
-                    if let streamID = events.first?["stream_id"] as? String {
-                        try second.send(text: #"{"type":"resume","stream_id":"\#(streamID)","last_seq":\#(lastSeq)}"#)
-                    } else {
-                        try second.send(text: Self.chat(id: "r\(run)", clientID: "tab-1"))
+                    var rest: [[String: Any]] = []
+                    let resume = Transport.allCases[random.below(2)]
+                    transports[resume, default: 0] += 1
+                    switch (resume, streamID) {
+                    case (.webSocket, let id):
+                        let socket = try RawWebSocket(port: port)
+                        try socket.send(text: id.map { #"{"type":"resume","stream_id":"\#($0)","last_seq":\#(lastSeq)}"# } ?? chat)
+                        rest = try Self.readChat(socket)
+                        socket.client.close()
+                    case (.sse, .some(let id)):
+                        let sse = try RawSSE(port: port, path: "/api/streams/\(id)", headers: ["Last-Event-ID": String(lastSeq)])
+                        rest = try sse.all().map { try json($0.data) }
+                    case (.sse, .none):
+                        let sse = try RawSSE(port: port, method: "POST", path: "/api/chat/stream", body: body)
+                        rest = try sse.all().map { try json($0.data) }
                     }
-                    for event in try Self.readChat(second) {
+                    for event in rest {
                         let seq = try #require(event["seq"] as? Int, "\(event)")
-                        #expect(seq == lastSeq + 1, "run \(run): seq \(seq) after \(lastSeq)")
+                        #expect(seq == lastSeq + 1, "run \(run) (\(start) then \(resume)): seq \(seq) after \(lastSeq)")
                         lastSeq = seq
                         content += event["content"] as? String ?? ""
                     }
-                    second.client.close()
+                    #expect(rest.last?["type"] as? String == "done", "run \(run)")
                 }
-                #expect(content == Self.expected, "run \(run), cut after \(cut) events")
+                #expect(content == Self.expected, "run \(run) (\(start)), cut after \(cut) events")
             }
+            #expect((transports[.webSocket] ?? 0) > 100 && (transports[.sse] ?? 0) > 100)
         }
     }
 

@@ -87,6 +87,10 @@ public final class HTTPServer: @unchecked Sendable {
         webSocket(path, configuration: configuration) { _ in EchoHandler() }
     }
 
+    /// Streams kept (live, or finished and still resumable), and the bytes of their events.
+    public var streamCount: Int { relay?.hub.count ?? 0 }
+    public var streamBytes: Int { relay?.hub.bytes ?? 0 }
+
     /// Open WebSocket sessions.
     public var webSocketCount: Int { context?.webSocketsOpen.load(ordering: .relaxed) ?? 0 }
     /// WebSocket sessions closed by the dead-peer rule.

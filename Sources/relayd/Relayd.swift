@@ -94,6 +94,24 @@ struct Relayd: ParsableCommand {
     @Option(help: "Retries of a failed provider request before anything reached the client. (env: RELAYD_UPSTREAM_RETRIES; default: 2)")
     var upstreamRetries: String?
 
+    @Option(help: "Seconds a chat keeps generating with no client attached before its provider is stopped. (env: RELAYD_DETACH_TIMEOUT; default: 120)")
+    var detachTimeout: String?
+
+    @Option(help: "Seconds a finished stream can still be resumed. (env: RELAYD_STREAM_TTL; default: 300)")
+    var streamTTL: String?
+
+    @Option(help: "Bytes of events one stream keeps for resuming. (env: RELAYD_MAX_STREAM_BYTES; default: 2097152)")
+    var maxStreamBytes: String?
+
+    @Option(help: "Bytes of events all streams keep; past it the oldest finished streams go. (env: RELAYD_MAX_STREAMS_BYTES; default: 268435456)")
+    var maxStreamsBytes: String?
+
+    @Option(help: "Seconds between SSE ping comments while a stream is silent. (env: RELAYD_SSE_PING_INTERVAL; default: 15)")
+    var ssePingInterval: String?
+
+    @Option(help: "Seconds an SSE response may last before it ends with a resume event (proxies cap request time). (env: RELAYD_SSE_MAX_SECONDS; default: 600)")
+    var sseMaxSeconds: String?
+
     @Flag(help: "Turn off permessage-deflate. (env: RELAYD_NO_DEFLATE=1)")
     var noDeflate = false
 
@@ -124,7 +142,7 @@ struct Relayd: ParsableCommand {
         let logger = Logger(label: "relayd")
         let server = HTTPServer(configuration: settings.server, logger: logger)
         let providers = try Self.providers(settings: settings, logger: logger)
-        server.relayWebSocket("/ws", configuration: settings.webSocket, providers: providers)
+        server.relayWebSocket("/ws", configuration: settings.webSocket, providers: providers, streams: settings.streams, sse: settings.sse)
         if let echoPath = settings.echoPath {
             var conformance = WebSocketConfiguration.conformance
             conformance.deflate = settings.webSocket.deflate

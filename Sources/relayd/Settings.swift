@@ -14,6 +14,8 @@ struct Settings {
     var upstreamTimeouts = UpstreamClient.Timeouts()
     var retryPolicy = RetryPolicy()
     var providersFile: String?
+    var streams = StreamConfiguration()
+    var sse = SSEConfiguration()
     var logLevel: Logger.Level = .info
     var logFormat: LogFormat = .text
 
@@ -82,6 +84,12 @@ struct Settings {
             retryPolicy.maxRetries = retries
         }
         if let (path, _) = value(options.providersFile, "RELAYD_PROVIDERS_FILE") { providersFile = path }
+        if let seconds: Double = try number(options.detachTimeout, "RELAYD_DETACH_TIMEOUT", minimum: 0) { streams.detachTimeout = seconds }
+        if let seconds: Double = try number(options.streamTTL, "RELAYD_STREAM_TTL", minimum: 0) { streams.ttl = seconds }
+        if let bytes: Int = try number(options.maxStreamBytes, "RELAYD_MAX_STREAM_BYTES", minimum: 4096) { streams.maxStreamBytes = bytes }
+        if let bytes: Int = try number(options.maxStreamsBytes, "RELAYD_MAX_STREAMS_BYTES", minimum: 65536) { streams.maxTotalBytes = bytes }
+        if let seconds: Double = try number(options.ssePingInterval, "RELAYD_SSE_PING_INTERVAL", minimum: 0.1) { sse.pingInterval = seconds }
+        if let seconds: Double = try number(options.sseMaxSeconds, "RELAYD_SSE_MAX_SECONDS", minimum: 1) { sse.maxSeconds = seconds }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         webSocket.deflate = !(options.noDeflate || noDeflateVariable)
         if let (path, source) = value(options.echoPath, "RELAYD_ECHO_PATH") {
@@ -111,6 +119,9 @@ struct Settings {
             "echo_path": "\(echoPath ?? "off")",
             "upstream_timeouts_s": "connect \(upstreamTimeouts.connect), first byte \(upstreamTimeouts.firstByte), idle \(upstreamTimeouts.idle), total \(upstreamTimeouts.total)",
             "upstream_retries": "\(retryPolicy.maxRetries)",
+            "detach_timeout_s": "\(streams.detachTimeout)",
+            "stream_ttl_s": "\(streams.ttl)",
+            "sse_max_s": "\(sse.maxSeconds)",
         ]
     }
 }

@@ -33,7 +33,10 @@ struct ExecutableTests {
             ("--providers-file", "RELAYD_PROVIDERS_FILE"), ("--upstream-connect-timeout", "RELAYD_UPSTREAM_CONNECT_TIMEOUT"),
             ("--upstream-first-byte-timeout", "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT"),
             ("--upstream-idle-timeout", "RELAYD_UPSTREAM_IDLE_TIMEOUT"), ("--upstream-total-timeout", "RELAYD_UPSTREAM_TOTAL_TIMEOUT"),
-            ("--upstream-retries", "RELAYD_UPSTREAM_RETRIES"),
+            ("--upstream-retries", "RELAYD_UPSTREAM_RETRIES"), ("--detach-timeout", "RELAYD_DETACH_TIMEOUT"),
+            ("--stream-ttl", "RELAYD_STREAM_TTL"), ("--max-stream-bytes", "RELAYD_MAX_STREAM_BYTES"),
+            ("--max-streams-bytes", "RELAYD_MAX_STREAMS_BYTES"), ("--sse-ping-interval", "RELAYD_SSE_PING_INTERVAL"),
+            ("--sse-max-seconds", "RELAYD_SSE_MAX_SECONDS"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

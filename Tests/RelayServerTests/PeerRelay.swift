@@ -18,6 +18,8 @@ struct PeerRelay {
     let socket: RawWebSocket
     /// The CA file to read the fake's `/_stats` over https, when it serves TLS.
     let caFile: String?
+    /// relayd's port, for more connections.
+    let port: Int
 
     struct Options {
         var timeouts = UpstreamClient.Timeouts()
@@ -30,6 +32,7 @@ struct PeerRelay {
         /// Where the fake listens (`--host`), and the host name relayd is given for it.
         var listenHost: String?
         var urlHost: String?
+        var streams = StreamConfiguration()
     }
 
     static func run(_ options: Options = Options(), _ body: (PeerRelay) throws -> Void) throws {
@@ -50,8 +53,8 @@ struct PeerRelay {
             provider.retryPolicy.baseDelay = 0.05
             return provider
         }
-        try withServer({ $0.loopCount = 1 }, routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry(providers)) }) { _, port in
-            try body(PeerRelay(upstream: upstream, socket: try RawWebSocket(port: port, timeout: 10), caFile: options.caFile))
+        try withServer({ $0.loopCount = 1 }, routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry(providers), streams: options.streams) }) { _, port in
+            try body(PeerRelay(upstream: upstream, socket: try RawWebSocket(port: port, timeout: 10), caFile: options.caFile, port: port))
         }
     }
 

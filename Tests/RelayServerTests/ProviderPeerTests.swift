@@ -276,6 +276,38 @@ struct ProviderPeerTests {
         }
     }
 
+    /// The client's connection drops: the provider keeps streaming into the stream, and a
+    /// new connection gets the whole answer.
+    @Test func generationGoesOnWhileNoClientIsAttached() throws {
+        try PeerRelay.run { relay in
+            try relay.send("openai", model: "ok+bytewise", id: "g")
+            let start = try json(try relay.socket.readText())
+            let streamID = try #require(start["stream_id"] as? String)
+            relay.socket.client.close()
+            Thread.sleep(forTimeInterval: 1.5)
+            #expect(try relay.statsCount("closed_early") == 0, "the provider was not cut off")
+            let again = try RawWebSocket(port: relay.port)
+            try again.send(text: #"{"type":"resume","stream_id":"\#(streamID)","last_seq":0}"#)
+            let rest = try ResumeTests.readChat(again)
+            #expect(rest.compactMap { $0["content"] as? String }.joined() == PeerRelay.answer)
+            #expect(rest.first?["seq"] as? Int == 1)
+        }
+    }
+
+    @Test func theDetachTimeoutClosesTheUpstream() throws {
+        var options = PeerRelay.Options()
+        options.streams.detachTimeout = 0.4
+        try PeerRelay.run(options) { relay in
+            try relay.send("anthropic", model: "stall", id: "d")
+            #expect(try json(try relay.socket.readText())["type"] as? String == "start")
+            #expect(try relay.waitForStat("requests", toReach: 1) == 1)
+            relay.socket.client.close()
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(try relay.statsCount("closed_early") == 0)
+            #expect(try relay.waitForStat("closed_early", toReach: 1) == 1, "stopped once nobody came back")
+        }
+    }
+
     @Test func cancelClosesTheUpstreamConnectionAtOnce() throws {
         try PeerRelay.run { relay in
             try relay.send("gemini", model: "hang", id: "h")

@@ -179,3 +179,36 @@ struct ResumeTests {
         }
     }
 }
+
+/// The replay buffers' memory stays within the configured caps.
+@Suite("stream memory caps", .serialized)
+struct StreamMemoryTests {
+    @Test func manyLargeStreamsStayWithinTheCaps() throws {
+        var streams = StreamConfiguration()
+        streams.maxStreamBytes = 4 << 10
+        streams.maxTotalBytes = 64 << 10
+        let question = String(repeating: "long question ", count: 14) // quoted in the demo answer: about 6 KB of events
+        try withServer(routes: chatRoutes(tokensPerSecond: 5000, streams: streams)) { server, port in
+            var streamIDs: [String] = []
+            var lastSeqs: [Int] = []
+            for index in 0..<40 {
+                let socket = try RawWebSocket(port: port)
+                try socket.send(text: #"{"type":"chat","id":"m\#(index)","messages":[{"role":"user","content":"\#(question)"}]}"#)
+                let events = try ResumeTests.readChat(socket)
+                streamIDs.append(try #require(events.first?["stream_id"] as? String))
+                lastSeqs.append(try #require(events.last?["seq"] as? Int))
+                #expect(server.streamBytes <= streams.maxTotalBytes + streams.maxStreamBytes, "after \(index + 1) streams: \(server.streamBytes)")
+            }
+            #expect(server.streamCount < 40, "the oldest finished streams were dropped")
+            let socket = try RawWebSocket(port: port)
+            // The oldest stream is gone; the newest is kept, but only its last 4 KiB of events.
+            try socket.send(text: #"{"type":"resume","stream_id":"\#(streamIDs[0])","last_seq":-1}"#)
+            #expect(try json(try socket.readText())["code"] as? String == "stream_expired")
+            try socket.send(text: #"{"type":"resume","stream_id":"\#(streamIDs[39])","last_seq":-1}"#)
+            #expect(try json(try socket.readText())["code"] as? String == "stream_expired", "its first events were dropped")
+            try socket.send(text: #"{"type":"resume","stream_id":"\#(streamIDs[39])","last_seq":\#(lastSeqs[39] - 3)}"#)
+            let tail = try ResumeTests.readChat(socket)
+            #expect(tail.compactMap { $0["seq"] as? Int } == Array((lastSeqs[39] - 2)...lastSeqs[39]))
+        }
+    }
+}

@@ -46,6 +46,16 @@ struct StreamHTTPTests {
         }
     }
 
+    /// Python's httpx as a real HTTP client reading the stream, dropping it, resuming.
+    @Test func httpxReadsAndResumesTheStream() throws {
+        try withServer(routes: chatRoutes()) { _, port in
+            let script = PeerProcess.directory.appendingPathComponent("sse_peer.py").path
+            let (status, output) = try run(which("python3") ?? "/usr/bin/python3", [script, String(port)])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("ALL OK"), "\(output)")
+        }
+    }
+
     @Test func aStreamResumesAfterLastEventIDOrAfter() throws {
         try withServer(routes: chatRoutes()) { _, port in
             let first = try RawSSE(port: port, method: "POST", path: "/api/chat/stream", body: Self.body)

@@ -7,11 +7,11 @@ import Upstream
 /// stream that the provider feeds, and find streams again to resume or cancel them.
 final class ChatRelay: Sendable {
     let providers: ProviderRegistry
-    let hub: StreamHub
+    let store: any StreamStore
 
     init(providers: ProviderRegistry, streams: StreamConfiguration) {
         self.providers = providers
-        hub = StreamHub(configuration: streams)
+        store = InMemoryStreamStore(configuration: streams)
     }
 
     enum Start {
@@ -24,7 +24,7 @@ final class ChatRelay: Sendable {
 
     /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
     func start(_ request: ChatRequest, clientID: String?, on loop: EventLoop) -> Start {
-        if let clientID, let existing = hub.stream(clientID: clientID, chatID: request.id) {
+        if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id) {
             return .existing(existing)
         }
         guard let provider = providers.provider(named: request.provider) else {
@@ -34,7 +34,7 @@ final class ChatRelay: Sendable {
         guard provider.allows(model: model) else {
             return .failed(ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))"))
         }
-        let stream = hub.makeStream(chatID: request.id, clientID: clientID, loop: loop)
+        let stream = store.makeStream(chatID: request.id, clientID: clientID, loop: loop)
         let chatID = request.id
         stream.publish(.start) { _ in ChatWire.start(id: chatID, streamID: stream.id, provider: provider.name, model: model) }
         // The provider's callback holds the stream until the provider is done with it.

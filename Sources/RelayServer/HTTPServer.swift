@@ -88,8 +88,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Streams kept (live, or finished and still resumable), and the bytes of their events.
-    public var streamCount: Int { relay?.hub.count ?? 0 }
-    public var streamBytes: Int { relay?.hub.bytes ?? 0 }
+    public var streamCount: Int { relay?.store.count ?? 0 }
+    public var streamBytes: Int { relay?.store.bytes ?? 0 }
 
     /// Open WebSocket sessions.
     public var webSocketCount: Int { context?.webSocketsOpen.load(ordering: .relaxed) ?? 0 }

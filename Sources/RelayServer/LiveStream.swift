@@ -23,13 +23,13 @@ final class LiveStream: @unchecked Sendable {
     private(set) var finished = false
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
     private var attachGeneration = 0
-    private weak var hub: StreamHub?
+    private weak var store: (any StreamStore)?
 
-    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, hub: StreamHub) {
+    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, store: any StreamStore) {
         self.id = id
         self.chatID = chatID
         self.loop = loop
-        self.hub = hub
+        self.store = store
         buffer = ReplayBuffer(maxBytes: maxBytes)
     }
 
@@ -40,12 +40,12 @@ final class LiveStream: @unchecked Sendable {
     func publish(_ kind: StreamEvent.Kind, _ json: (Int) -> String) {
         guard !finished else { return }
         let event = StreamEvent(seq: nextSeq, kind: kind, json: json(nextSeq))
-        hub?.account(bytes: buffer.append(event))
+        store?.account(bytes: buffer.append(event))
         for subscriber in subscribers.values { send(event, to: subscriber) }
         if event.isTerminal {
             finished = true
             cancellation = nil
-            hub?.streamFinished(self)
+            store?.streamFinished(self)
         }
     }
 

@@ -32,7 +32,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         // The streams go on: the client may resume them. Nobody attached for the detach
         // timeout stops the provider.
         guard let subscription else { return }
-        let timeout = relay.hub.configuration.detachTimeout
+        let timeout = relay.store.configuration.detachTimeout
         for stream in attached.values {
             stream.loop.execute { stream.detach(subscription, detachTimeout: timeout) }
         }
@@ -114,7 +114,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard lastSeq >= -1 else {
             return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer of -1 or more"))
         }
-        guard let stream = relay.hub.stream(streamID) else {
+        guard let stream = relay.store.stream(streamID) else {
             return session.send(text: ChatRelay.expired(streamID))
         }
         guard attached[stream.id] == nil else { return } // already receiving it here
@@ -137,7 +137,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// `{"type":"cancel","id":"c1"}` (a chat attached here) or `{"stream_id":"…"}` (any).
     private func cancel(_ object: JSONValue, session: WebSocketSession) {
         let id = object["id"]?.string
-        let stream = object["stream_id"]?.string.flatMap(relay.hub.stream) ?? attached.values.first { $0.chatID == id }
+        let stream = object["stream_id"]?.string.flatMap(relay.store.stream) ?? attached.values.first { $0.chatID == id }
         guard let stream else {
             return session.send(text: ChatWire.error(id: id, ProviderError(.badRequest, "no running chat with this id")))
         }

@@ -63,13 +63,13 @@ struct StreamHTTPRoutes {
             }
             after = value
         }
-        guard let stream = relay.hub.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
+        guard let stream = relay.store.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
         attach(stream, after: after, responder)
     }
 
     private func cancel(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let streamID = String(request.path.dropFirst("/api/streams/".count))
-        guard let stream = relay.hub.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
+        guard let stream = relay.store.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
         stream.loop.execute {
             stream.cancel()
             responder.respond(.json(.ok, "{\"stream_id\":\(JSONText.quote(streamID)),\"cancelled\":true}\n"))
@@ -87,7 +87,7 @@ struct StreamHTTPRoutes {
             responder.respond(Self.errorResponse(error))
         case .started(let stream), .existing(let stream):
             let collector = AnswerCollector(responder: responder, streamID: stream.id)
-            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: relay.hub.configuration.detachTimeout) } }
+            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: relay.store.configuration.detachTimeout) } }
             stream.loop.execute {
                 if !stream.attach(collector, after: -1) { responder.respond(Self.expired(stream.id)) }
             }
@@ -97,7 +97,7 @@ struct StreamHTTPRoutes {
     /// Sends the stream after `seq` as SSE on `responder`, or 410 when it cannot.
     private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder) {
         let subscription = SSESubscription(responder: responder, streamID: stream.id, configuration: configuration)
-        let detachTimeout = relay.hub.configuration.detachTimeout
+        let detachTimeout = relay.store.configuration.detachTimeout
         responder.onClose {
             subscription.stop()
             stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) }

@@ -16,10 +16,26 @@ public struct StreamConfiguration: Sendable {
     public init() {}
 }
 
-/// Every stream this relayd holds, by `stream_id`, and the idempotency index (a client's
-/// `client_id` and chat `id` → its stream). Streams are found from any loop; each one's state
-/// stays on its own loop.
-final class StreamHub: Sendable {
+/// Where streams are kept and found: by `stream_id`, and by a client's `client_id` and chat
+/// `id` (idempotent submit). The transports only use this interface, so a shared store (to
+/// resume on another relayd instance) can replace the in-memory one without touching them.
+protocol StreamStore: AnyObject, Sendable {
+    var configuration: StreamConfiguration { get }
+    /// Streams kept, and the bytes of their events.
+    var count: Int { get }
+    var bytes: Int { get }
+    func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream
+    func stream(_ id: String) -> LiveStream?
+    func stream(clientID: String, chatID: String) -> LiveStream?
+    /// A stream's buffer grew or shrank by `delta` bytes.
+    func account(bytes delta: Int)
+    /// A stream's last event is in (called on its loop).
+    func streamFinished(_ stream: LiveStream)
+}
+
+/// Every stream this relayd holds, in memory, with the idempotency index. Streams are found
+/// from any loop; each one's state stays on its own loop.
+final class InMemoryStreamStore: StreamStore {
     let configuration: StreamConfiguration
     private struct State {
         var streams: [String: LiveStream] = [:]
@@ -40,7 +56,7 @@ final class StreamHub: Sendable {
 
     func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream {
         let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, loop: loop,
-                                maxBytes: configuration.maxStreamBytes, hub: self)
+                                maxBytes: configuration.maxStreamBytes, store: self)
         state.withLock { state in
             state.streams[stream.id] = stream
             if let clientID {

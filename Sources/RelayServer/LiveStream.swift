@@ -45,6 +45,8 @@ final class LiveStream: @unchecked Sendable {
         if event.isTerminal {
             finished = true
             cancellation = nil
+            // Nothing more will come: let the connections go (the stream is kept for its TTL).
+            subscribers.removeAll()
             store?.streamFinished(self)
         }
     }

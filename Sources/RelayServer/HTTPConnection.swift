@@ -310,22 +310,38 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         } else {
             connection.write(bytes)
         }
-        connection.flush()
-        if connection.outboundByteCount > configuration.maxOutboundBytes {
-            // A client that cannot keep up: closing is better than growing without bound.
-            context.logger.info("closing slow client", metadata: [
-                "relayd.conn": "\(connection.id)", "outbound_bytes": "\(connection.outboundByteCount)",
-            ])
-            connection.close()
-            return
+        flushStreamSoon()
+    }
+
+    /// Whether a flush of streamed output is already due at the end of this loop turn.
+    private var streamFlushScheduled = false
+
+    /// Pieces written in one loop turn (several SSE events from one read of the provider)
+    /// leave in one `send`, as WebSocket frames do; none waits past the turn.
+    private func flushStreamSoon() {
+        guard !streamFlushScheduled else { return }
+        streamFlushScheduled = true
+        connection.loop.atEndOfTurn { [self] in
+            streamFlushScheduled = false
+            guard !connection.isClosed else { return }
+            connection.flush()
+            if connection.outboundByteCount > configuration.maxOutboundBytes {
+                // A client that cannot keep up: closing is better than growing without bound.
+                context.logger.info("closing slow client", metadata: [
+                    "relayd.conn": "\(connection.id)", "outbound_bytes": "\(connection.outboundByteCount)",
+                ])
+                connection.close()
+                return
+            }
+            updateReading()
         }
-        updateReading()
     }
 
     func finishStream(for responder: HTTPResponder) {
         guard responder === exchange else { return }
         if streamingChunked { connection.write(ChunkedEncoder.end) }
         streamingChunked = false
+        flushStreamSoon()
         complete(responder)
     }
 

@@ -54,6 +54,10 @@ final class InMemoryStreamStore: StreamStore {
     var count: Int { state.withLock { $0.streams.count } }
     var bytes: Int { totalBytes.load(ordering: .relaxed) }
 
+    /// What a stream costs to keep besides its events (the object, its buffer's spare
+    /// capacity, the index entries), so the cap bounds memory rather than text.
+    static let streamOverhead = 2048
+
     func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream {
         let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, loop: loop,
                                 maxBytes: configuration.maxStreamBytes, store: self)
@@ -65,6 +69,7 @@ final class InMemoryStreamStore: StreamStore {
                 state.clientKeys[stream.id] = key
             }
         }
+        account(bytes: Self.streamOverhead)
         return stream
     }
 
@@ -88,12 +93,12 @@ final class InMemoryStreamStore: StreamStore {
                 let id = state.finishedOrder.removeFirst()
                 if let stream = Self.remove(id, from: &state) {
                     removed.append(stream)
-                    freed += stream.buffer.bytes
+                    freed += stream.buffer.bytes + Self.streamOverhead
                 }
             }
             return removed
         }
-        for stream in victims { totalBytes.subtract(stream.buffer.bytes, ordering: .relaxed) }
+        for stream in victims { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
     }
 
     /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
@@ -107,7 +112,7 @@ final class InMemoryStreamStore: StreamStore {
             state.finishedOrder.removeAll { $0 == stream.id }
             return Self.remove(stream.id, from: &state) != nil
         }
-        if removed { totalBytes.subtract(stream.buffer.bytes, ordering: .relaxed) }
+        if removed { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
     }
 
     private static func remove(_ id: String, from state: inout State) -> LiveStream? {

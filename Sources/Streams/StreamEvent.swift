@@ -19,6 +19,7 @@ public struct StreamEvent: Sendable, Equatable {
     /// `done` and `error` end a stream.
     public var isTerminal: Bool { kind == .done || kind == .error }
 
-    /// What the event costs to keep: its text and a little bookkeeping.
-    public var cost: Int { json.utf8.count + 48 }
+    /// What the event costs to keep, as measured: its text, the string's heap object and
+    /// allocator rounding (about 48 bytes), and its slot in the buffer (32).
+    public var cost: Int { json.utf8.count + 96 }
 }

@@ -40,18 +40,22 @@ struct StreamHTTPRoutes {
         }
     }
 
-    private func startStream(_ request: HTTPRequest, _ responder: HTTPResponder) {
-        let chat: ChatRequest, clientID: String?
+    /// Parses the body's chat and starts it (or finds the stream the same client already
+    /// started); errors are answered here.
+    private func startChat(_ request: HTTPRequest, _ responder: HTTPResponder, _ use: (LiveStream) -> Void) {
         switch parseChat(request) {
-        case .failure(let error): return responder.respond(Self.errorResponse(error))
-        case .success(let parsed): (chat, clientID) = parsed
-        }
-        switch relay.start(chat, clientID: clientID, on: responder.loop) {
-        case .failed(let error):
+        case .failure(let error):
             responder.respond(Self.errorResponse(error))
-        case .started(let stream), .existing(let stream):
-            attach(stream, after: -1, responder)
+        case .success(let (chat, clientID)):
+            switch relay.start(chat, clientID: clientID, on: responder.loop) {
+            case .failed(let error): responder.respond(Self.errorResponse(error))
+            case .started(let stream), .existing(let stream): use(stream)
+            }
         }
+    }
+
+    private func startStream(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        startChat(request, responder) { stream in attach(stream, after: -1, responder) }
     }
 
     private func resume(_ request: HTTPRequest, _ responder: HTTPResponder) {
@@ -77,17 +81,10 @@ struct StreamHTTPRoutes {
     }
 
     private func complete(_ request: HTTPRequest, _ responder: HTTPResponder) {
-        let chat: ChatRequest, clientID: String?
-        switch parseChat(request) {
-        case .failure(let error): return responder.respond(Self.errorResponse(error))
-        case .success(let parsed): (chat, clientID) = parsed
-        }
-        switch relay.start(chat, clientID: clientID, on: responder.loop) {
-        case .failed(let error):
-            responder.respond(Self.errorResponse(error))
-        case .started(let stream), .existing(let stream):
+        let detachTimeout = relay.store.configuration.detachTimeout
+        startChat(request, responder) { stream in
             let collector = AnswerCollector(responder: responder, streamID: stream.id)
-            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: relay.store.configuration.detachTimeout) } }
+            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: detachTimeout) } }
             stream.loop.execute {
                 if !stream.attach(collector, after: -1) { responder.respond(Self.expired(stream.id)) }
             }

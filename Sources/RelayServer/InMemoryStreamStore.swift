@@ -39,13 +39,30 @@ final class InMemoryStreamStore: StreamStore {
     let configuration: StreamConfiguration
     private struct State {
         var streams: [String: LiveStream] = [:]
-        /// Finished streams, oldest first: what the memory cap drops first.
+        /// Finished streams, oldest first from `finishedHead`: what the memory cap drops
+        /// first, and (all having the same TTL) the order they expire in. Entries of streams
+        /// already gone are skipped; the array is compacted as its head advances.
         var finishedOrder: [String] = []
+        var finishedHead = 0
+
+        mutating func popOldestFinished() -> String? {
+            guard finishedHead < finishedOrder.count else { return nil }
+            let id = finishedOrder[finishedHead]
+            finishedHead += 1
+            if finishedHead > 1024, finishedHead * 2 > finishedOrder.count {
+                finishedOrder.removeFirst(finishedHead)
+                finishedHead = 0
+            }
+            return id
+        }
         var byClientChat: [String: String] = [:]
         var clientKeys: [String: String] = [:] // stream id -> its idempotency key
+        /// Live streams, oldest first: trimmed when finished ones are not enough to free.
+        var liveOrder: [String] = []
     }
     private let state = Mutex(State())
     private let totalBytes = Atomic<Int>(0)
+    private let trimScheduled = Atomic<Bool>(false)
 
     init(configuration: StreamConfiguration) {
         self.configuration = configuration
@@ -63,6 +80,7 @@ final class InMemoryStreamStore: StreamStore {
                                 maxBytes: configuration.maxStreamBytes, store: self)
         state.withLock { state in
             state.streams[stream.id] = stream
+            state.liveOrder.append(stream.id)
             if let clientID {
                 let key = Self.key(clientID, chatID)
                 state.byClientChat[key] = stream.id
@@ -86,37 +104,58 @@ final class InMemoryStreamStore: StreamStore {
     func account(bytes delta: Int) {
         let total = totalBytes.add(delta, ordering: .relaxed).newValue
         guard total > configuration.maxTotalBytes else { return }
-        let victims: [LiveStream] = state.withLock { state in
+        let (victims, toTrim): ([LiveStream], LiveStream?) = state.withLock { state in
             var removed: [LiveStream] = []
             var freed = 0
-            while total - freed > configuration.maxTotalBytes, !state.finishedOrder.isEmpty {
-                let id = state.finishedOrder.removeFirst()
+            while total - freed > configuration.maxTotalBytes, let id = state.popOldestFinished() {
                 if let stream = Self.remove(id, from: &state) {
                     removed.append(stream)
                     freed += stream.buffer.bytes + Self.streamOverhead
                 }
             }
-            return removed
+            // Only live streams left: the oldest gives up its oldest events, as many as the
+            // excess (its clients resuming from before them get stream_expired; clients
+            // reading live lose nothing). One trim at a time; the next takes the next stream.
+            guard total - freed > configuration.maxTotalBytes, let oldest = state.liveOrder.first,
+                  !trimScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return (removed, nil) }
+            state.liveOrder.append(state.liveOrder.removeFirst())
+            return (removed, state.streams[oldest])
         }
         for stream in victims { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
+        guard let toTrim else { return }
+        // Posted, never inline: trimming accounts again, and must not recurse into this.
+        toTrim.loop.enqueue { [self] in
+            let excess = totalBytes.load(ordering: .relaxed) - configuration.maxTotalBytes * 7 / 8
+            if excess > 0 { toTrim.trim(toBytes: max(0, toTrim.buffer.bytes - excess)) }
+            trimScheduled.store(false, ordering: .releasing)
+            if totalBytes.load(ordering: .relaxed) > configuration.maxTotalBytes { account(bytes: 0) }
+        }
     }
 
     /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
     func streamFinished(_ stream: LiveStream) {
-        state.withLock { $0.finishedOrder.append(stream.id) }
+        state.withLock { state in
+            state.finishedOrder.append(stream.id)
+            state.liveOrder.removeAll { $0 == stream.id }
+        }
         stream.loop.schedule(after: configuration.ttl) { [weak self] in self?.expire(stream) }
     }
 
     private func expire(_ stream: LiveStream) {
         let removed = state.withLock { state -> Bool in
-            state.finishedOrder.removeAll { $0 == stream.id }
-            return Self.remove(stream.id, from: &state) != nil
+            let removed = Self.remove(stream.id, from: &state) != nil
+            // Expiry follows finishing order: advance past this stream and any already gone.
+            while state.finishedHead < state.finishedOrder.count, state.streams[state.finishedOrder[state.finishedHead]] == nil {
+                _ = state.popOldestFinished()
+            }
+            return removed
         }
         if removed { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
     }
 
     private static func remove(_ id: String, from state: inout State) -> LiveStream? {
         guard let stream = state.streams.removeValue(forKey: id) else { return nil }
+        state.liveOrder.removeAll { $0 == id }
         if let key = state.clientKeys.removeValue(forKey: id), state.byClientChat[key] == id {
             state.byClientChat[key] = nil
         }

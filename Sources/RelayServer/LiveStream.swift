@@ -84,6 +84,12 @@ final class LiveStream: @unchecked Sendable {
         }
     }
 
+    /// Keeps at most `bytes` of events (the store is over its total cap and this stream is
+    /// live): resuming before what is left answers `stream_expired`.
+    func trim(toBytes bytes: Int) {
+        store?.account(bytes: buffer.trim(toBytes: bytes))
+    }
+
     /// Stops the provider and ends the stream with `finish_reason: cancelled` for everyone
     /// attached. Idempotent.
     func cancel() {

@@ -41,6 +41,19 @@ public struct ReplayBuffer: Sendable {
         return bytes - before
     }
 
+    /// Drops the oldest events until at most `limit` bytes are kept (never the newest event),
+    /// when memory is short for all streams together. Returns the bytes freed (negative).
+    @discardableResult
+    public mutating func trim(toBytes limit: Int) -> Int {
+        let before = bytes
+        while bytes > limit, count > 1 {
+            bytes -= events[head].cost
+            droppedThrough = events[head].seq
+            head += 1
+        }
+        return bytes - before
+    }
+
     /// Every event with `seq > after`, or nil when some of them were dropped.
     public func events(after seq: Int) -> [StreamEvent]? {
         guard seq >= droppedThrough else { return nil }

@@ -212,3 +212,45 @@ struct StreamMemoryTests {
         }
     }
 }
+
+/// Streams out a burst of chunks at once, then stays open: a live stream with a full buffer.
+struct BurstProvider: Provider {
+    let name = "burst"
+    let models = ["burst"]
+    let defaultModel = "burst"
+    func stream(_ request: ChatRequest, model: String, context: ProviderContext,
+                emit: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation {
+        for index in 0..<200 { emit(.delta(content: "chunk \(index) " + String(repeating: "x", count: 80), reasoning: nil)) }
+        return ChatCancellation()
+    }
+}
+
+extension StreamMemoryTests {
+    /// Over the total cap with only live streams, the oldest live stream gives up its oldest
+    /// events: its clients resuming from before them get stream_expired, live ones lose nothing.
+    @Test func liveStreamsAreTrimmedWhenOnlyTheyRemain() throws {
+        var streams = StreamConfiguration()
+        streams.maxTotalBytes = 48 << 10 // three bursts of about 38 KiB each cannot all stay
+        try withServer(routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([BurstProvider()]), streams: streams) }) { server, port in
+            let socket = try RawWebSocket(port: port)
+            var streamIDs: [String] = []
+            for index in 0..<3 {
+                try socket.send(text: #"{"type":"chat","id":"b\#(index)","messages":[{"role":"user","content":"hi"}]}"#)
+                var events: [[String: Any]] = []
+                while events.count < 201, let text = try socket.readText() { events.append(try json(text)) }
+                #expect(events.last?["seq"] as? Int == 200, "a live client gets every chunk")
+                streamIDs.append(try #require(events.first?["stream_id"] as? String))
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(server.streamBytes <= streams.maxTotalBytes, "\(server.streamBytes)")
+            #expect(server.streamBytes > streams.maxTotalBytes / 2, "no more was dropped than needed: \(server.streamBytes)")
+            let other = try RawWebSocket(port: port)
+            try other.send(text: #"{"type":"resume","stream_id":"\#(streamIDs[0])","last_seq":-1}"#)
+            #expect(try json(try other.readText())["code"] as? String == "stream_expired", "the oldest stream was trimmed")
+            try other.send(text: #"{"type":"resume","stream_id":"\#(streamIDs[2])","last_seq":195}"#)
+            var seqs: [Int] = []
+            while seqs.count < 5, let text = try other.readText() { seqs.append(try json(text)["seq"] as? Int ?? -1) }
+            #expect(seqs == [196, 197, 198, 199, 200], "the newest stream's newest events are kept")
+        }
+    }
+}

@@ -1,38 +1,6 @@
 import RelayIO
 import Synchronization
 
-/// How long streams are kept and how much memory they may hold.
-public struct StreamConfiguration: Sendable {
-    /// Seconds a live stream runs with no client attached before its provider is stopped.
-    public var detachTimeout: Double = 120
-    /// Seconds a finished stream can still be resumed (a page reload just after the answer).
-    public var ttl: Double = 300
-    /// Bytes of events one stream keeps; past it the oldest go (and resuming before them
-    /// answers `stream_expired`).
-    public var maxStreamBytes = 2 << 20
-    /// Bytes of events all streams keep; past it the oldest finished streams are dropped.
-    public var maxTotalBytes = 256 << 20
-
-    public init() {}
-}
-
-/// Where streams are kept and found: by `stream_id`, and by a client's `client_id` and chat
-/// `id` (idempotent submit). The transports only use this interface, so a shared store (to
-/// resume on another relayd instance) can replace the in-memory one without touching them.
-protocol StreamStore: AnyObject, Sendable {
-    var configuration: StreamConfiguration { get }
-    /// Streams kept, and the bytes of their events.
-    var count: Int { get }
-    var bytes: Int { get }
-    func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream
-    func stream(_ id: String) -> LiveStream?
-    func stream(clientID: String, chatID: String) -> LiveStream?
-    /// A stream's buffer grew or shrank by `delta` bytes.
-    func account(bytes delta: Int)
-    /// A stream's last event is in (called on its loop).
-    func streamFinished(_ stream: LiveStream)
-}
-
 /// Every stream this relayd holds, in memory, with the idempotency index. Streams are found
 /// from any loop; each one's state stays on its own loop.
 final class InMemoryStreamStore: StreamStore {

@@ -109,7 +109,7 @@ struct ExecutableTests {
         var admitted: [RawClient] = []
         var shed = 0
         for _ in 0..<200 where shed < 3 {
-            guard let client = try? RawClient(port: port, timeout: 3) else {
+            guard let client = try? RawClient(port: port, timeout: 10) else {
                 Thread.sleep(forTimeInterval: 0.05)
                 continue
             }
@@ -139,7 +139,7 @@ struct ExecutableTests {
         admitted.forEach { $0.close() }
         var recovered = false
         for _ in 0..<100 where !recovered {
-            if let client = try? RawClient(port: port, timeout: 3) {
+            if let client = try? RawClient(port: port, timeout: 10) {
                 try client.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
                 recovered = (try? client.readResponse().status) == 200
             }

@@ -121,6 +121,24 @@ public final class Connection: PollerClient, @unchecked Sendable {
         outbound.withAppendable(body)
     }
 
+    /// Whether a flush is already due at the end of this loop turn.
+    private var flushScheduled = false
+
+    /// Flushes once at the end of the loop's current turn, however many writes come before:
+    /// messages produced in one turn (a burst of chunks from one read of a provider) leave in
+    /// one `send` instead of one each, and none waits beyond the turn. `afterFlush` runs then,
+    /// if the connection is still open (the writer checks its backlog there).
+    public func flushAtEndOfTurn(_ afterFlush: @escaping () -> Void = {}) {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.atEndOfTurn { [self] in
+            flushScheduled = false
+            guard !isClosed else { return }
+            flush()
+            afterFlush()
+        }
+    }
+
     /// Hands queued bytes to the kernel now; what it cannot take waits for writability.
     public func flush() {
         guard !isClosed, !watchingWrite else { return }

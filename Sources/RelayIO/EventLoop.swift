@@ -209,9 +209,3 @@ public final class EventLoopGroup: Sendable {
     /// Ends every loop's thread.
     public func stop() { loops.forEach { $0.stop() } }
 }
-
-/// Carries a loop-confined closure to code that requires `Sendable` (it runs on the same loop).
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

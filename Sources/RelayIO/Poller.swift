@@ -3,7 +3,7 @@ import CSystemShims
 import Glibc
 #endif
 
-/// Something the poller delivers readiness to. Called on the loop's queue.
+/// Something the poller delivers readiness to. Called on the loop's thread.
 protocol PollerClient: AnyObject {
     func pollerReadable()
     func pollerWritable()

@@ -79,6 +79,22 @@ enum ChatWire {
         return .success(request)
     }
 
+    /// A chat's `client_id` (what makes a resubmitted chat attach to its stream instead of
+    /// calling the provider again), or `fallback` (an HTTP header) when the message has none.
+    static func clientID(in object: JSONValue, fallback: String? = nil) -> Result<String?, ProviderError> {
+        let value: String?
+        if let field = object["client_id"] {
+            guard let text = field.string else { return .failure(invalidClientID) }
+            value = text
+        } else {
+            value = fallback
+        }
+        if let value, value.isEmpty || value.utf8.count > 200 { return .failure(invalidClientID) }
+        return .success(value)
+    }
+
+    private static let invalidClientID = ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes")
+
     static func start(id: String, streamID: String, provider: String, model: String) -> String {
         "{\"type\":\"start\",\"id\":\(JSONText.quote(id)),\"seq\":0,\"stream_id\":\(JSONText.quote(streamID)),\"provider\":\(JSONText.quote(provider)),\"model\":\(JSONText.quote(model))}"
     }

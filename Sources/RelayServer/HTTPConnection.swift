@@ -313,18 +313,10 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         flushStreamSoon()
     }
 
-    /// Whether a flush of streamed output is already due at the end of this loop turn.
-    private var streamFlushScheduled = false
-
-    /// Pieces written in one loop turn (several SSE events from one read of the provider)
-    /// leave in one `send`, as WebSocket frames do; none waits past the turn.
+    /// Streamed pieces written in one loop turn (several SSE events from one read of the
+    /// provider) leave in one `send`, as WebSocket frames do.
     private func flushStreamSoon() {
-        guard !streamFlushScheduled else { return }
-        streamFlushScheduled = true
-        connection.loop.atEndOfTurn { [self] in
-            streamFlushScheduled = false
-            guard !connection.isClosed else { return }
-            connection.flush()
+        connection.flushAtEndOfTurn { [self] in
             if connection.outboundByteCount > configuration.maxOutboundBytes {
                 // A client that cannot keep up: closing is better than growing without bound.
                 context.logger.info("closing slow client", metadata: [

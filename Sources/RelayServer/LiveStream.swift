@@ -20,7 +20,6 @@ final class LiveStream: @unchecked Sendable {
     private(set) var buffer: ReplayBuffer
     private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
     var cancellation: ChatCancellation?
-    private(set) var finished = false
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
     private var attachGeneration = 0
     private weak var store: (any StreamStore)?
@@ -33,8 +32,9 @@ final class LiveStream: @unchecked Sendable {
         buffer = ReplayBuffer(maxBytes: maxBytes)
     }
 
-    var subscriberCount: Int { subscribers.count }
     var nextSeq: Int { buffer.lastSeq + 1 }
+    /// Whether the last event (`done` or `error`) is in.
+    var finished: Bool { buffer.isFinished }
 
     /// Appends the next event (built for its `seq`) and hands it to every subscriber.
     func publish(_ kind: StreamEvent.Kind, _ json: (Int) -> String) {
@@ -43,7 +43,6 @@ final class LiveStream: @unchecked Sendable {
         store?.account(bytes: buffer.append(event))
         for subscriber in subscribers.values { send(event, to: subscriber) }
         if event.isTerminal {
-            finished = true
             cancellation = nil
             // Nothing more will come: let the connections go (the stream is kept for its TTL).
             subscribers.removeAll()

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Per-event-loop server state: the loop's connections (for timeouts and drain) and the
-/// cached `Date` value. Touched only on the loop's queue.
+/// cached `Date` value. Touched only on the loop's thread.
 final class LoopContext: @unchecked Sendable {
     let loop: EventLoop
     var connections: [UInt64: any ManagedConnection] = [:]

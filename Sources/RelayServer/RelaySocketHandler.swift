@@ -87,12 +87,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         case .success(let parsed):
             request = parsed
         }
-        var clientID: String?
-        if let value = object["client_id"] {
-            guard let text = value.string, !text.isEmpty, text.utf8.count <= 200 else {
-                return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes")))
-            }
-            clientID = text
+        let clientID: String?
+        switch ChatWire.clientID(in: object) {
+        case .failure(let error): return session.send(text: ChatWire.error(id: request.id, error))
+        case .success(let value): clientID = value
         }
         guard !attached.values.contains(where: { $0.chatID == request.id }) else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))

@@ -21,7 +21,6 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
     private var ended = false
     private var lastSeq = -1
     private var lastWrite = ContinuousClock.now
-    private var pinger: RepeatingTimer?
 
     init(responder: HTTPResponder, streamID: String, configuration: SSEConfiguration) {
         self.responder = responder
@@ -38,8 +37,7 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
             "X-Accel-Buffering": "no",
             "X-Stream-Id": streamID,
         ])
-        let interval = configuration.pingInterval
-        pinger = loop.scheduleRepeating(every: min(interval, 1)) { [weak self] in self?.tick() }
+        armPing(after: configuration.pingInterval)
         loop.schedule(after: configuration.maxSeconds) { [weak self] in self?.rollover() }
     }
 
@@ -60,11 +58,23 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
         if streamFinished { end() }
     }
 
-    private func tick() {
+    /// One timer per response, due when the silence would reach the interval (events move
+    /// `lastWrite`; the timer, when it fires early, sleeps for what is left).
+    private func armPing(after seconds: Double) {
+        loop.schedule(after: seconds) { [weak self] in self?.pingIfQuiet() }
+    }
+
+    private func pingIfQuiet() {
         guard !ended else { return }
-        guard lastWrite.duration(to: .now) >= .seconds(configuration.pingInterval) else { return }
-        responder.write(EventStreamEncoder.comment("ping"))
-        lastWrite = .now
+        let quiet = lastWrite.duration(to: .now)
+        let interval = Duration.seconds(configuration.pingInterval)
+        if quiet >= interval {
+            responder.write(EventStreamEncoder.comment("ping"))
+            lastWrite = .now
+            return armPing(after: configuration.pingInterval)
+        }
+        let left = interval - quiet
+        armPing(after: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
     }
 
     private func rollover() {
@@ -78,14 +88,11 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
     private func end() {
         ended = true
         responder.finish()
-        stop()
     }
 
-    /// The client left: no more writes or timers.
+    /// The client left: no more writes; the timers find `ended` and stop.
     func stop() {
         ended = true
-        pinger?.cancel()
-        pinger = nil
     }
 }
 

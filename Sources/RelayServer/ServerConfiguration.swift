@@ -32,7 +32,7 @@ public struct ServerConfiguration: Sendable {
     public var outboundHighWatermark: Int = 64 * 1024
     /// Unparsed pipelined input kept while a response is pending; reading stops beyond it.
     public var pipelineBufferLimit: Int = 64 * 1024
-    /// Event loops (serial queues); defaults to the CPUs this process may use.
+    /// Event loops (a thread each); defaults to the CPUs this process may use.
     public var loopCount: Int = CPUCount.usable
 
     public init() {}

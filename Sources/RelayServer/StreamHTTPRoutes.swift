@@ -32,11 +32,7 @@ struct StreamHTTPRoutes {
         case .failure(let error):
             return .failure(error)
         case .success(let chat):
-            let clientID = object["client_id"]?.string ?? request.headers["X-Client-Id"]
-            if let clientID, clientID.isEmpty || clientID.utf8.count > 200 {
-                return .failure(ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes"))
-            }
-            return .success((chat, clientID))
+            return ChatWire.clientID(in: object, fallback: request.headers["X-Client-Id"]).map { (chat, $0) }
         }
     }
 

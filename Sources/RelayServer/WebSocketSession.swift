@@ -180,23 +180,7 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         } else {
             writeFrame(opcode, payload)
         }
-        flushSoon()
-    }
-
-    /// Frames written during one turn of the loop (a burst of chunks from one upstream read,
-    /// say) leave in one `send` at the end of the turn: one system call instead of one per
-    /// message, and no added wait beyond the turn.
-    private var flushScheduled = false
-
-    private func flushSoon() {
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        connection.loop.atEndOfTurn { [self] in
-            flushScheduled = false
-            guard state != .closed else { return }
-            connection.flush()
-            checkBacklog()
-        }
+        connection.flushAtEndOfTurn { [self] in checkBacklog() }
     }
 
     private func checkBacklog() {

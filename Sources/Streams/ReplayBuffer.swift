@@ -62,7 +62,4 @@ public struct ReplayBuffer: Sendable {
         guard start < events.count else { return [] }
         return Array(events[start...])
     }
-
-    /// Everything kept, in order (for a summary when the stream is done).
-    public var all: ArraySlice<StreamEvent> { events[head...] }
 }

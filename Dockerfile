@@ -27,9 +27,13 @@ COPY Package.* ./
 RUN swift package resolve
 
 # Tests/ is copied too: SwiftPM refuses to load a package whose declared test targets have
-# no directory, even when building only the executable.
+# no directory, even when building only the executable. Plugins/ holds the EmbedWebAssets
+# build-tool plugin, which compiles the top-level files of web/ into the binary: the runtime
+# image below has no web/, relayd serves the demo page and the client module by itself.
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY Plugins ./Plugins
+COPY web ./web
 
 # --static-swift-stdlib links the Swift runtime, Foundation and Dispatch into the binary, so
 # the runtime image needs no Swift toolchain, only libc, libstdc++ and the system libraries.

@@ -12,8 +12,11 @@
 //          ├─ Streams   (pure: stream events with their seq, bounded replay buffers)
 //          ├─ TLS       (OpenSSL client sessions over memory buffers; no sockets)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
-//   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate);
-//   CSystemShims: the two GNU-only calls RelayIO needs (accept4, sched_getaffinity).
+//   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate,
+//   gzip of the web files); CSystemShims: the two GNU-only calls RelayIO needs (accept4,
+//   sched_getaffinity).
+//   EmbedWebAssets (build-tool plugin) runs embed-web-assets (a host tool) to compile the
+//   top-level files of web/ into RelayServer, so the binary alone serves the browser client.
 import PackageDescription
 
 let package = Package(
@@ -54,9 +57,13 @@ let package = Package(
                 "RelayIO",
                 "JSON",
                 "Streams",
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["EmbedWebAssets"]
         ),
+        .executableTarget(name: "embed-web-assets"),
+        .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["embed-web-assets"]),
         .executableTarget(
             name: "relayd",
             dependencies: [

@@ -72,6 +72,20 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// The browser client compiled into the binary (the top-level files of `web/`):
+    /// `/relay-client.js` and `/relay-client.d.ts` always; with `demoPage`, the demo page at
+    /// `/` and every other file by its name. Returns the paths served.
+    @discardableResult
+    public func webClient(demoPage: Bool = true, assets: WebAssets = .embedded()) -> [String] {
+        precondition(context == nil, "routes must be added before start()")
+        assets.install(on: &router, demoPage: demoPage)
+        let missing = WebAssets.clientModuleNames.subtracting(assets.names)
+        if !missing.isEmpty {
+            logger.warning("web client files missing from this build (was web/ there?)", metadata: ["missing": "\(missing.sorted().joined(separator: ","))"])
+        }
+        return assets.paths(demoPage: demoPage)
+    }
+
     /// `{"default":…,"providers":[{"name":…,"models":[…],"default_model":…}]}`: names and
     /// models only, never a key or a URL.
     static func providerListing(_ registry: ProviderRegistry) -> String {

@@ -115,6 +115,9 @@ struct Relayd: ParsableCommand {
     @Flag(help: "Turn off permessage-deflate. (env: RELAYD_NO_DEFLATE=1)")
     var noDeflate = false
 
+    @Flag(help: "Do not serve the demo page at / (the client module /relay-client.js and its typings stay served). (env: RELAYD_NO_DEMO_PAGE=1)")
+    var noDemoPage = false
+
     @Option(help: "Serve a WebSocket echo endpoint at this path, for conformance testing (the Autobahn testsuite); off unless set. (env: RELAYD_ECHO_PATH)")
     var echoPath: String?
 
@@ -143,6 +146,7 @@ struct Relayd: ParsableCommand {
         let server = HTTPServer(configuration: settings.server, logger: logger)
         let providers = try Self.providers(settings: settings, logger: logger)
         server.relayWebSocket("/ws", configuration: settings.webSocket, providers: providers, streams: settings.streams, sse: settings.sse)
+        let webPaths = server.webClient(demoPage: settings.demoPage)
         if let echoPath = settings.echoPath {
             var conformance = WebSocketConfiguration.conformance
             conformance.deflate = settings.webSocket.deflate
@@ -157,6 +161,7 @@ struct Relayd: ParsableCommand {
         }
         var summary = settings.summary
         summary["address"] = "\(server.localAddress.map(String.init(describing:)) ?? "?")"
+        summary["web"] = "\(webPaths.joined(separator: ","))"
         logger.info("relayd started", metadata: summary)
         let watcher = SignalWatcher { signal in
             logger.info("shutting down: draining", metadata: [

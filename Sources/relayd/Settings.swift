@@ -10,6 +10,8 @@ struct Settings {
     var server = ServerConfiguration()
     var webSocket = WebSocketConfiguration()
     var echoPath: String?
+    /// The demo page at `/`; the client module is served either way.
+    var demoPage = true
     var demoTokensPerSecond: Double = 30
     var upstreamTimeouts = UpstreamClient.Timeouts()
     var retryPolicy = RetryPolicy()
@@ -92,6 +94,8 @@ struct Settings {
         if let seconds: Double = try number(options.sseMaxSeconds, "RELAYD_SSE_MAX_SECONDS", minimum: 1) { sse.maxSeconds = seconds }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         webSocket.deflate = !(options.noDeflate || noDeflateVariable)
+        let noDemoPageVariable = environment["RELAYD_NO_DEMO_PAGE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+        demoPage = !(options.noDemoPage || noDemoPageVariable)
         if let (path, source) = value(options.echoPath, "RELAYD_ECHO_PATH") {
             guard path.hasPrefix("/"), path != "/ws", path != "/health" else {
                 throw Invalid(description: "\(source) must be a path starting with / other than /ws and /health, got '\(path)'")
@@ -117,6 +121,7 @@ struct Settings {
             "ws_max_message_bytes": "\(webSocket.maxMessageBytes)",
             "deflate": "\(webSocket.deflate)",
             "echo_path": "\(echoPath ?? "off")",
+            "demo_page": "\(demoPage)",
             "upstream_timeouts_s": "connect \(upstreamTimeouts.connect), first byte \(upstreamTimeouts.firstByte), idle \(upstreamTimeouts.idle), total \(upstreamTimeouts.total)",
             "upstream_retries": "\(retryPolicy.maxRetries)",
             "detach_timeout_s": "\(streams.detachTimeout)",

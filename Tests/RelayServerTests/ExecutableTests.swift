@@ -28,7 +28,7 @@ struct ExecutableTests {
             ("--header-timeout", "RELAYD_HEADER_TIMEOUT"), ("--idle-timeout", "RELAYD_IDLE_TIMEOUT"),
             ("--max-body-bytes", "RELAYD_MAX_BODY_BYTES"), ("--send-timeout", "RELAYD_SEND_TIMEOUT"),
             ("--ws-max-message-bytes", "RELAYD_WS_MAX_MESSAGE_BYTES"), ("--ws-ping-interval", "RELAYD_WS_PING_INTERVAL"),
-            ("--ws-max-outbound-bytes", "RELAYD_WS_MAX_OUTBOUND_BYTES"), ("--no-deflate", "RELAYD_NO_DEFLATE"),
+            ("--ws-max-outbound-bytes", "RELAYD_WS_MAX_OUTBOUND_BYTES"), ("--no-deflate", "RELAYD_NO_DEFLATE"), ("--no-demo-page", "RELAYD_NO_DEMO_PAGE"),
             ("--echo-path", "RELAYD_ECHO_PATH"), ("--demo-tokens-per-second", "RELAYD_DEMO_TOKENS_PER_SECOND"),
             ("--providers-file", "RELAYD_PROVIDERS_FILE"), ("--upstream-connect-timeout", "RELAYD_UPSTREAM_CONNECT_TIMEOUT"),
             ("--upstream-first-byte-timeout", "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT"),

@@ -325,6 +325,18 @@ class BrowserClientTests(unittest.TestCase):
         self.assertEqual((after["state"], after["chats"], after["timers"], after["sockets"], after["requests"], after["listeners"]),
                          ("closed", 0, 0, 0, 0, 0))
 
+    def test_cross_origin_front_end(self):
+        # The page's origin (127.0.0.1:proxy) is not relayd's (localhost:relayd), as for a
+        # front end on Vercel: CORS preflights, exposed headers and the WebSocket Origin check.
+        message = "From another origin"
+        for transport, label in (("http", "HTTP"), ("websocket", "WebSocket")):
+            self.open_page(f"?url=http://localhost:{self.relayd.port}&transport={transport}")
+            self.send_from_form(message)
+            answer = self.wait_for_answer()
+            self.assertEqual(answer["state"], "done", transport)
+            self.assertEqual(answer["content"], self.relayd.answer(message), transport)
+            self.assertEqual(self.text("status-transport"), label)
+
     def test_http_only_transport(self):
         message = "Over HTTP from the start"
         self.open_page("?transport=http")

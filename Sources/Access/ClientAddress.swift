@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which IP address a request comes from, as a key for per-client limits and for logs.
+///
+/// Without a proxy in front, only the socket peer can be believed: any client can send
+/// `X-Forwarded-For`. Behind one trusted reverse proxy (`trustProxy`), the peer is the proxy,
+/// and the client is the address the proxy appended: the right-most valid entry of
+/// `X-Forwarded-For` (entries further left were written by the client), else `X-Real-IP`.
+///
+/// Header values become keys only if `inet_pton` accepts them, and every address is returned
+/// in canonical `inet_ntop` form (IPv4-mapped IPv6 as plain IPv4, as `SocketAddress` shows
+/// peers), so `::0:1` and `::1` are one client and garbage headers never become keys.
+public enum ClientAddress {
+    /// The client's IP address.
+    /// - Parameters:
+    ///   - peer: the socket's peer, with or without a port: "1.2.3.4", "1.2.3.4:5000",
+    ///     "::1", "[::1]:5000".
+    ///   - forwardedFor: the `X-Forwarded-For` value (several header lines joined by commas).
+    ///   - realIP: the `X-Real-IP` value.
+    public static func resolve(peer: String, forwardedFor: String?, realIP: String?, trustProxy: Bool) -> String {
+        let socketAddress = host(ofPeer: peer)
+        guard trustProxy else { return canonical(socketAddress) ?? socketAddress }
+        if let forwardedFor {
+            for entry in forwardedFor.split(separator: ",").reversed() {
+                if let address = canonical(host(ofPeer: trimmed(entry))) { return address }
+            }
+        }
+        if let realIP, let address = canonical(host(ofPeer: trimmed(Substring(realIP)))) { return address }
+        return canonical(socketAddress) ?? socketAddress
+    }
+
+    /// `text` in canonical form if it is an IPv4 or IPv6 address, else nil.
+    public static func canonical(_ text: some StringProtocol) -> String? {
+        let text = String(text)
+        // Checked before inet_pton, which would stop at an embedded NUL ("1.2.3.4\0junk").
+        guard !text.isEmpty, text.utf8.count <= 64, text.utf8.allSatisfy(isAddressCharacter) else { return nil }
+        var storage = in6_addr()
+        if inet_pton(AF_INET, text, &storage) == 1 {
+            return presentation(family: AF_INET, &storage)
+        }
+        guard inet_pton(AF_INET6, text, &storage) == 1 else { return nil }
+        let address = presentation(family: AF_INET6, &storage)
+        // ::ffff:a.b.c.d is an IPv4 client on a dual-stack socket: one client, one key.
+        if address.hasPrefix("::ffff:"), address.contains(".") { return String(address.dropFirst(7)) }
+        return address
+    }
+
+    /// Whether `text` is an IPv4 or IPv6 address (no port, no brackets).
+    public static func isIPAddress(_ text: some StringProtocol) -> Bool { canonical(text) != nil }
+
+    /// The address part of "host:port", "[v6]:port", "[v6]", or a bare address.
+    static func host(ofPeer peer: some StringProtocol) -> String {
+        if peer.hasPrefix("["), let close = peer.firstIndex(of: "]") {
+            return String(peer[peer.index(after: peer.startIndex)..<close])
+        }
+        // One colon: IPv4 (or a name) with a port. More: a bare IPv6 address.
+        if let colon = peer.firstIndex(of: ":"), peer[peer.index(after: colon)...].firstIndex(of: ":") == nil {
+            return String(peer[..<colon])
+        }
+        return String(peer)
+    }
+
+    /// Hex digits, `.` and `:`: everything an IPv4 or IPv6 address (without a zone) is made of.
+    private static func isAddressCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"),
+             UInt8(ascii: "."), UInt8(ascii: ":"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        var text = text
+        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
+        return text
+    }
+
+    private static func presentation(family: Int32, _ address: inout in6_addr) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        guard inet_ntop(family, &address, &text, socklen_t(text.count)) != nil else { return "" }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

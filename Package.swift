@@ -10,6 +10,7 @@
 //          ├─ SSE       (pure text/event-stream parser and encoder, WHATWG rules)
 //          ├─ JSON      (pure RFC 8259 parser: flat tokens, values decoded on demand)
 //          ├─ Streams   (pure: stream events with their seq, bounded replay buffers)
+//          ├─ Access    (pure: bearer tokens and HS256 JWTs, rate and concurrency limits, client IP)
 //          ├─ TLS       (OpenSSL client sessions over memory buffers; no sockets)
 //          └─ HTTP1     (pure HTTP/1.1 parser and encoder: bytes in, values out; no sockets)
 //   COpenSSL, CZlib: system-library shims for libcrypto (SHA-1) and zlib (permessage-deflate,
@@ -27,6 +28,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +48,7 @@ let package = Package(
         .target(name: "SSE"),
         .target(name: "JSON"),
         .target(name: "Streams"),
+        .target(name: "Access", dependencies: ["COpenSSL", "JSON"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO", "JSON"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),
@@ -59,6 +63,8 @@ let package = Package(
                 "Streams",
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             plugins: ["EmbedWebAssets"]
         ),
@@ -81,6 +87,7 @@ let package = Package(
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "StreamsTests", dependencies: ["Streams"]),
+        .testTarget(name: "AccessTests", dependencies: ["Access"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "COpenSSL"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "SSE"]),
         .testTarget(

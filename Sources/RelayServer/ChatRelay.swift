@@ -1,5 +1,6 @@
 import JSON
 import RelayIO
+import Synchronization
 import Streams
 import Upstream
 
@@ -8,9 +9,14 @@ import Upstream
 final class ChatRelay: Sendable {
     let providers: ProviderRegistry
     let store: any StreamStore
+    let metrics: RelayMetrics
+    /// Set when shutdown begins: no new chats; resumes and cancels go on.
+    let draining = Atomic<Bool>(false)
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
 
-    init(providers: ProviderRegistry, streams: StreamConfiguration) {
+    init(providers: ProviderRegistry, streams: StreamConfiguration, metrics: RelayMetrics = RelayMetrics()) {
         self.providers = providers
+        self.metrics = metrics
         store = InMemoryStreamStore(configuration: streams)
     }
 
@@ -20,6 +26,8 @@ final class ChatRelay: Sendable {
         /// already has, so the provider is not called (nor billed) twice.
         case existing(LiveStream)
         case failed(ProviderError)
+        /// The server is shutting down: try again shortly (elsewhere).
+        case draining
     }
 
     /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
@@ -27,6 +35,7 @@ final class ChatRelay: Sendable {
         if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id) {
             return .existing(existing)
         }
+        if isDraining { return .draining }
         guard let provider = providers.provider(named: request.provider) else {
             return .failed(ProviderError(.unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers"))
         }
@@ -36,16 +45,32 @@ final class ChatRelay: Sendable {
         }
         let stream = store.makeStream(chatID: request.id, clientID: clientID, loop: loop)
         let chatID = request.id
+        let providerMetrics = metrics.provider(provider.name)
+        providerMetrics.streamsStarted.increment()
+        metrics.activeStreams.increment()
+        let activeStreams = metrics.activeStreams
+        stream.onFinished = { activeStreams.decrement() }
         stream.publish(.start) { _ in ChatWire.start(id: chatID, streamID: stream.id, provider: provider.name, model: model) }
+        var context = ProviderContext(loop: loop)
+        let metrics = self.metrics
+        context.observe = { observation in
+            switch observation {
+            case .retry(let name, _): metrics.provider(name).retried()
+            case .fallback(let name, let other): metrics.provider(name).fellBack(to: other)
+            }
+        }
+        let pace = ChunkPace(metrics: providerMetrics)
         // The provider's callback holds the stream until the provider is done with it.
-        stream.cancellation = provider.stream(request, model: model, context: ProviderContext(loop: loop)) { event in
+        stream.cancellation = provider.stream(request, model: model, context: context) { event in
             loop.execute {
                 switch event {
                 case .delta(let content, let reasoning):
+                    pace.chunk()
                     stream.publish(.chunk) { ChatWire.chunk(id: chatID, seq: $0, content: content, reasoning: reasoning) }
                 case .done(let reason, let usage):
                     stream.publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: reason, usage: usage) }
                 case .failed(let error):
+                    providerMetrics.upstreamError(code: error.code.rawValue)
                     stream.publish(.error) { ChatWire.error(id: chatID, seq: $0, error) }
                 }
             }
@@ -60,5 +85,30 @@ final class ChatRelay: Sendable {
         if let id { text += ",\"id\":\(JSONText.quote(id))" }
         text += ",\"stream_id\":\(JSONText.quote(streamID)),\"code\":\"stream_expired\",\"message\":\"this stream is no longer available; start the chat again\",\"retryable\":false}"
         return text
+    }
+}
+
+/// Times one stream's chunks for the provider's histograms: the wait for the first, then
+/// each gap. Touched on the stream's loop only.
+private final class ChunkPace: @unchecked Sendable {
+    private let metrics: ProviderMetrics
+    private let started = ContinuousClock.now
+    private var last: ContinuousClock.Instant?
+
+    init(metrics: ProviderMetrics) { self.metrics = metrics }
+
+    func chunk() {
+        let now = ContinuousClock.now
+        if let last {
+            metrics.interChunkGap.recordNanoseconds(Self.nanoseconds(last.duration(to: now)))
+        } else {
+            metrics.timeToFirstChunk.recordNanoseconds(Self.nanoseconds(started.duration(to: now)))
+        }
+        last = now
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -26,6 +26,8 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     private var processing = false
     /// The connection now speaks WebSocket; this object is done with it.
     private var upgraded = false
+    /// What the connection carries now, for the open-connections gauge.
+    private var transport = RelayMetrics.Transport.http
 
     init(connection: Connection, context: ServerContext, loopContext: LoopContext) {
         self.connection = connection
@@ -72,6 +74,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         closing = true // nothing more is parsed or dispatched
         loopContext.connections[connection.id] = nil
         context.openConnections.subtract(1, ordering: .relaxed)
+        context.metrics.connectionClosed(transport)
         exchange?.end(closed: true)
         exchange = nil
         if context.logsTrace {
@@ -226,6 +229,8 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         exchange = nil
         responder.end(closed: false)
         upgraded = true
+        context.metrics.request(route: String(request.path), status: 101) // a configured WebSocket path
+        context.metrics.connectionSwitched(from: transport, to: .websocket)
         connection.write { output in
             ResponseHead.appendStatusLine(.switchingProtocols, to: &output)
             for field in accepted.responseHeaders { ResponseHead.appendField(field.name, field.value, to: &output) }
@@ -294,6 +299,10 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         keepAliveNeedsSaying = false
         streamingChunked = request.head.version == .http1_1 && !status.forbidsBody
         writeHead(status, headers, origin: request.headers["Origin"], framing: streamingChunked ? .chunked : .none)
+        if headers["Content-Type"]?.hasPrefix("text/event-stream") == true {
+            context.metrics.connectionSwitched(from: transport, to: .sse)
+            transport = .sse
+        }
         if request.method == .head || status.forbidsBody {
             // 1xx, 204 and 304 never have content (RFC 9110 §6.4.1): the stream is empty.
             streamingChunked = false
@@ -322,6 +331,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
                 context.logger.info("closing slow client", metadata: [
                     "relayd.conn": "\(connection.id)", "outbound_bytes": "\(connection.outboundByteCount)",
                 ])
+                context.metrics.slowClientClosed(transport)
                 connection.close()
                 return
             }
@@ -339,6 +349,11 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
 
     /// Ends the current exchange and moves on to the next request, if any.
     private func complete(_ responder: HTTPResponder) {
+        context.metrics.request(route: context.router.label(for: responder.request.path), status: responder.status?.code ?? 0)
+        if transport == .sse {
+            context.metrics.connectionSwitched(from: .sse, to: .http)
+            transport = .http
+        }
         if context.logsDebug {
             let request = responder.request
             context.logger.debug("request", metadata: [
@@ -365,6 +380,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         closing = true
         keepAlive = false
         let response = HTTPResponse.error(status, code: HTTPResponse.errorCode(for: status), message: message)
+        context.metrics.request(route: "unparsed", status: status.code)
         writeHead(status, response.headers, origin: head?.headers["Origin"], framing: .contentLength(response.body.count), body: response.body)
         if context.logsDebug {
             context.logger.debug("request rejected", metadata: [
@@ -410,6 +426,8 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             connection.closeAfterFlush()
         }
     }
+
+    func drainDeadline() { exchange?.drainDeadlineReached() }
 
     func forceClose() { connection.close() }
 }

@@ -12,6 +12,7 @@ public final class HTTPResponder: @unchecked Sendable {
     weak var connection: HTTPConnection?
     private var closeHandlers: [@Sendable () -> Void] = []
     private var drainHandler: (@Sendable () -> Void)?
+    private var drainDeadlineHandler: (@Sendable () -> Void)?
     /// Touched on the loop only.
     var status: HTTPStatus?
     var ended = false
@@ -78,6 +79,18 @@ public final class HTTPResponder: @unchecked Sendable {
 
     func connectionDrained() { drainHandler?() }
 
+    /// Called on the loop when a shutdown's drain period ends with this response still going:
+    /// the route ends it in its own terms (SSE: a `resume` event) before the connection closes.
+    public func onDrainDeadline(_ handler: @escaping @Sendable () -> Void) {
+        loop.execute { [self] in drainDeadlineHandler = handler }
+    }
+
+    func drainDeadlineReached() {
+        let handler = drainDeadlineHandler
+        drainDeadlineHandler = nil
+        handler?()
+    }
+
     /// The exchange is over (finished, or the connection closed).
     func end(closed: Bool) {
         guard !ended else { return }
@@ -85,6 +98,7 @@ public final class HTTPResponder: @unchecked Sendable {
         closedEarly = closed
         connection = nil
         drainHandler = nil
+        drainDeadlineHandler = nil
         let handlers = closeHandlers
         closeHandlers = []
         if closed { handlers.forEach { $0() } }

@@ -12,6 +12,8 @@ import Upstream
 /// for the drain period, then closes whatever is left.
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
+    /// Every figure `GET /metrics` shows, in this server's own Prometheus registry.
+    public let metrics = RelayMetrics()
     private let logger: Logger
     private var router = Router()
     private var webSocketRoutes: [String: WebSocketRoute] = [:]
@@ -58,11 +60,21 @@ public final class HTTPServer: @unchecked Sendable {
                                providers: ProviderRegistry = ProviderRegistry([DemoProvider()]),
                                streams: StreamConfiguration = StreamConfiguration(), sse: SSEConfiguration = SSEConfiguration()) {
         precondition(context == nil, "routes must be added before start()")
-        let relay = ChatRelay(providers: providers, streams: streams)
+        let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics)
         self.relay = relay
         StreamHTTPRoutes(relay: relay, configuration: sse).install(on: &router)
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in
             RelaySocketHandler(context: context, relay: relay)
+        }
+        let metrics = self.metrics
+        router.add(.get, "/metrics") { _, responder in
+            // Gauges of what the store holds are read when scraped, not kept up to date per event.
+            metrics.replayBufferBytes.set(Int64(relay.store.bytes))
+            metrics.streamsKept.set(Int64(relay.store.count))
+            var headers = HeaderFields()
+            headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            headers.add("Cache-Control", "no-store")
+            responder.respond(HTTPResponse(status: .ok, headers: headers, body: metrics.exposition()))
         }
         let listing = Self.providerListing(providers)
         router.add(.get, "/api/providers") { _, responder in
@@ -124,7 +136,8 @@ public final class HTTPServer: @unchecked Sendable {
     public var isDraining: Bool { context?.isDraining ?? false }
 
     public func start() throws {
-        let context = ServerContext(configuration: configuration, router: router, webSocketRoutes: webSocketRoutes, logger: logger)
+        let context = ServerContext(configuration: configuration, router: router, webSocketRoutes: webSocketRoutes, logger: logger,
+                                    metrics: metrics)
         let listener = try Listener(host: configuration.host, port: configuration.port)
         self.context = context
         self.listener = listener
@@ -151,11 +164,13 @@ public final class HTTPServer: @unchecked Sendable {
         let connection = Connection(fd: fd, peer: peer, id: id, loop: loopContext.loop)
         if context.connectionCount >= configuration.maxConnections {
             rejectedConnections.add(1, ordering: .relaxed)
+            metrics.rejected("too_many_connections")
             loopContext.loop.execute { Self.turnAway(connection) }
             return
         }
         context.openConnections.add(1, ordering: .relaxed)
         context.acceptedConnections.add(1, ordering: .relaxed)
+        metrics.connectionOpened(.http)
         loopContext.loop.execute {
             let handler = HTTPConnection(connection: connection, context: context, loopContext: loopContext)
             loopContext.connections[id] = handler
@@ -189,9 +204,15 @@ public final class HTTPServer: @unchecked Sendable {
         return response
     }
 
-    /// Stops accepting, lets in-flight exchanges finish for up to `drainSeconds`
-    /// (`configuration.drainSeconds` by default), closes the rest, then calls `completion`
-    /// on a background queue.
+    /// Drains for a deploy, then calls `completion` on a background queue:
+    /// - `/health` answers 503 (the platform stops routing here) and new chats get 503
+    ///   `draining`; the listener stays open until the end, so resumes and cancels still work;
+    /// - idle connections close, idle WebSockets get 1012 with a jittered retry hint;
+    /// - answers in flight finish where they are (an SSE response, a WebSocket with a live
+    ///   stream), for up to `drainSeconds` (`configuration.drainSeconds` by default): streams
+    ///   live in this process, so a client sent elsewhere could not resume them;
+    /// - at the deadline, SSE responses end with `event: resume`, WebSockets get 1012, and
+    ///   whatever is left is closed a moment later.
     public func shutdown(drainSeconds: Double? = nil, completion: @escaping @Sendable () -> Void) {
         guard let context else {
             completion()
@@ -208,7 +229,8 @@ public final class HTTPServer: @unchecked Sendable {
             return
         }
         guard !context.draining.exchange(true, ordering: .relaxed) else { return }
-        listener?.stop()
+        relay?.draining.store(true, ordering: .relaxed)
+        let listener = self.listener
         let loopContexts = self.loopContexts
         for loopContext in loopContexts {
             loopContext.loop.execute {
@@ -217,25 +239,36 @@ public final class HTTPServer: @unchecked Sendable {
         }
         let deadline = DispatchTime.now() + (drainSeconds ?? configuration.drainSeconds)
         let queue = DispatchQueue(label: "relayd.drain")
+        @Sendable func finish() {
+            listener?.stop()
+            let group = DispatchGroup()
+            for loopContext in loopContexts {
+                group.enter()
+                loopContext.loop.execute {
+                    for connection in loopContext.connections.values { connection.forceClose() }
+                    loopContext.sweepTimer?.cancel()
+                    loopContext.sweepTimer = nil
+                    group.leave()
+                }
+            }
+            group.notify(queue: queue) { [self] in
+                let waiters = drainWaiters.withLock { waiters in
+                    defer { waiters = nil }
+                    return waiters ?? []
+                }
+                waiters.forEach { $0() }
+            }
+        }
         @Sendable func poll() {
-            if context.connectionCount == 0 || DispatchTime.now() >= deadline {
-                let group = DispatchGroup()
+            if context.connectionCount == 0 { return finish() }
+            if DispatchTime.now() >= deadline {
+                // Goodbyes in each protocol's terms, a moment to send them, then close.
                 for loopContext in loopContexts {
-                    group.enter()
                     loopContext.loop.execute {
-                        for connection in loopContext.connections.values { connection.forceClose() }
-                        loopContext.sweepTimer?.cancel()
-                        loopContext.sweepTimer = nil
-                        group.leave()
+                        for connection in loopContext.connections.values { connection.drainDeadline() }
                     }
                 }
-                group.notify(queue: queue) { [self] in
-                    let waiters = drainWaiters.withLock { waiters in
-                        defer { waiters = nil }
-                        return waiters ?? []
-                    }
-                    waiters.forEach { $0() }
-                }
+                queue.asyncAfter(deadline: .now() + 0.25, execute: finish)
                 return
             }
             queue.asyncAfter(deadline: .now() + 0.02, execute: poll)

@@ -20,6 +20,8 @@ final class LiveStream: @unchecked Sendable {
     private(set) var buffer: ReplayBuffer
     private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
     var cancellation: ChatCancellation?
+    /// Called once, when the last event is in (for the active-streams gauge).
+    var onFinished: (() -> Void)?
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
     private var attachGeneration = 0
     private weak var store: (any StreamStore)?
@@ -44,6 +46,8 @@ final class LiveStream: @unchecked Sendable {
         for subscriber in subscribers.values { send(event, to: subscriber) }
         if event.isTerminal {
             cancellation = nil
+            onFinished?()
+            onFinished = nil
             // Nothing more will come: let the connections go (the stream is kept for its TTL).
             subscribers.removeAll()
             store?.streamFinished(self)

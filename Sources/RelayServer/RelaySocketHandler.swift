@@ -39,6 +39,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         attached.removeAll()
     }
 
+    /// Answers still streaming here are let finish on this connection: with streams kept in
+    /// this process only, a client sent elsewhere could not resume them.
+    func sessionMayCloseForDrain(_ session: WebSocketSession) -> Bool { attached.isEmpty }
+
     func session(_ session: WebSocketSession, didReceive message: WebSocketMessage) {
         guard case .text(let bytes) = message else {
             return session.send(text: Self.error("bad_request", "binary messages are not supported; send JSON text"))
@@ -67,6 +71,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// so the client can estimate skew and round trip.
     private func heartbeat(_ timestamp: JSONValue?, session: WebSocketSession) {
         context.heartbeats.add(1, ordering: .relaxed)
+        context.metrics.heartbeatsReceived.increment()
         let echoed: String
         if let timestamp, timestamp.kind == .number {
             echoed = timestamp.int.map(String.init) ?? timestamp.double.map { String($0) } ?? "null"
@@ -77,6 +82,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             context.logger.debug("heartbeat received, timestamp \(echoed)", metadata: ["relayd.conn": "\(session.id)"])
         }
         session.send(text: "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":\(WallClock.milliseconds)}")
+        context.metrics.heartbeatsAcked.increment()
     }
 
     private func startChat(_ object: JSONValue, session: WebSocketSession) {
@@ -96,6 +102,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
         }
         switch relay.start(request, clientID: clientID, on: session.loop) {
+        case .draining:
+            relay.metrics.rejected("draining")
+            session.send(text: ChatWire.error(id: request.id, ProviderError(.upstreamUnavailable, "server restarting: send the chat again in a moment", retryable: true),
+                                              code: "draining"))
         case .failed(let error):
             session.send(text: ChatWire.error(id: request.id, error))
         case .started(let stream), .existing(let stream):
@@ -113,20 +123,24 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer of -1 or more"))
         }
         guard let stream = relay.store.stream(streamID) else {
+            relay.metrics.resumed(.websocket, recovered: false, replayed: 0)
             return session.send(text: ChatRelay.expired(streamID))
         }
         guard attached[stream.id] == nil else { return } // already receiving it here
-        attach(stream, after: lastSeq, session: session)
+        attach(stream, after: lastSeq, session: session, isResume: true)
     }
 
-    private func attach(_ stream: LiveStream, after seq: Int?, session: WebSocketSession) {
+    private func attach(_ stream: LiveStream, after seq: Int?, session: WebSocketSession, isResume: Bool = false) {
         guard let subscription else { return }
         attached[stream.id] = stream
         let loop = session.loop
+        let metrics = relay.metrics
         stream.loop.execute {
-            guard !stream.attach(subscription, after: seq) else { return }
+            let recovered = stream.attach(subscription, after: seq)
+            if isResume { metrics.resumed(.websocket, recovered: recovered, replayed: recovered ? stream.buffer.lastSeq - (seq ?? stream.buffer.lastSeq) : 0) }
+            guard !recovered else { return }
             loop.execute {
-                subscription.handler?.streamEnded(stream.id)
+                subscription.handler?.streamEnded(stream.id, session: subscription.session)
                 subscription.session?.send(text: ChatRelay.expired(stream.id, id: stream.chatID))
             }
         }
@@ -144,7 +158,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         stream.loop.execute { stream.cancel() }
     }
 
-    fileprivate func streamEnded(_ streamID: String) { attached[streamID] = nil }
+    fileprivate func streamEnded(_ streamID: String, session: WebSocketSession?) {
+        attached[streamID] = nil
+        // Draining, and the last answer here is complete: now the session may go.
+        if attached.isEmpty, relay.isDraining, let session { session.beginDrain() }
+    }
 
     static func error(_ code: String, _ message: String, retryable: Bool = false) -> String {
         "{\"type\":\"error\",\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryable)}"
@@ -165,7 +183,7 @@ private final class SocketSubscription: StreamSubscriber, @unchecked Sendable {
 
     func receive(_ event: StreamEvent, of stream: LiveStream) {
         session?.send(text: event.json)
-        if event.isTerminal { handler?.streamEnded(stream.id) }
+        if event.isTerminal { handler?.streamEnded(stream.id, session: session) }
     }
 }
 

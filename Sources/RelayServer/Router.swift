@@ -45,6 +45,17 @@ public struct Router: Sendable {
         return .methodNotAllowed(allow: allowedMethods(methods))
     }
 
+    /// The route a path belongs to, as a metric label: the path itself for exact routes, the
+    /// prefix plus `{id}` for prefix routes, `unmatched` otherwise (so clients cannot mint labels).
+    public func label(for path: Substring) -> String {
+        if routes[String(path)] != nil { return String(path) }
+        for prefix in prefixRoutes.keys where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if !rest.isEmpty, !rest.contains("/") { return prefix + "{id}" }
+        }
+        return "unmatched"
+    }
+
     /// The `Allow` value for a path (RFC 9110 §10.2.1), or nil when there is no such path.
     public func allow(for path: Substring) -> String? {
         methods(for: path).map(allowedMethods)

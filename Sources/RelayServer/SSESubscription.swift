@@ -39,6 +39,8 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
         ])
         armPing(after: configuration.pingInterval)
         loop.schedule(after: configuration.maxSeconds) { [weak self] in self?.rollover() }
+        // A shutdown that cannot wait for the end: tell the client where to pick up.
+        responder.onDrainDeadline { [weak self] in self?.rollover() }
     }
 
     func receive(_ event: StreamEvent, of stream: LiveStream) {

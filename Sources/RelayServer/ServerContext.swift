@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let router: Router
     let webSocketRoutes: [String: WebSocketRoute]
     let logger: Logger
+    let metrics: RelayMetrics
     let startedAt = ContinuousClock.now
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
@@ -21,8 +22,10 @@ final class ServerContext: Sendable {
     let logsDebug: Bool
     let logsTrace: Bool
 
-    init(configuration: ServerConfiguration, router: Router, webSocketRoutes: [String: WebSocketRoute], logger: Logger) {
+    init(configuration: ServerConfiguration, router: Router, webSocketRoutes: [String: WebSocketRoute], logger: Logger,
+         metrics: RelayMetrics) {
         self.configuration = configuration
+        self.metrics = metrics
         self.router = router
         self.webSocketRoutes = webSocketRoutes
         self.logger = logger

@@ -45,6 +45,10 @@ struct StreamHTTPRoutes {
         case .success(let (chat, clientID)):
             switch relay.start(chat, clientID: clientID, on: responder.loop) {
             case .failed(let error): responder.respond(Self.errorResponse(error))
+            case .draining:
+                relay.metrics.rejected("draining")
+                responder.respond(.error(.serviceUnavailable, code: "draining", message: "server restarting: send the chat again in a moment",
+                                         headers: ["Retry-After": "2"]))
             case .started(let stream), .existing(let stream): use(stream)
             }
         }
@@ -63,8 +67,11 @@ struct StreamHTTPRoutes {
             }
             after = value
         }
-        guard let stream = relay.store.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
-        attach(stream, after: after, responder)
+        guard let stream = relay.store.stream(streamID) else {
+            relay.metrics.resumed(.sse, recovered: false, replayed: 0)
+            return responder.respond(Self.expired(streamID))
+        }
+        attach(stream, after: after, responder, isResume: true)
     }
 
     private func cancel(_ request: HTTPRequest, _ responder: HTTPResponder) {
@@ -88,7 +95,7 @@ struct StreamHTTPRoutes {
     }
 
     /// Sends the stream after `seq` as SSE on `responder`, or 410 when it cannot.
-    private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder) {
+    private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder, isResume: Bool = false) {
         let subscription = SSESubscription(responder: responder, streamID: stream.id, configuration: configuration)
         let detachTimeout = relay.store.configuration.detachTimeout
         responder.onClose {
@@ -96,8 +103,11 @@ struct StreamHTTPRoutes {
             stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) }
         }
         subscription.onRollover = { stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) } }
+        let metrics = relay.metrics
         stream.loop.execute {
-            guard stream.attach(subscription, after: seq) else { return responder.respond(Self.expired(stream.id)) }
+            let recovered = stream.attach(subscription, after: seq)
+            if isResume { metrics.resumed(.sse, recovered: recovered, replayed: recovered ? stream.buffer.lastSeq - seq : 0) }
+            guard recovered else { return responder.respond(Self.expired(stream.id)) }
             let finished = stream.finished
             subscription.loop.execute { subscription.attached(streamFinished: finished) }
         }

@@ -10,6 +10,13 @@ public protocol WebSocketHandler: AnyObject {
     func session(_ session: WebSocketSession, didReceive message: WebSocketMessage)
     /// The connection is gone; `code` is the close code sent or received, nil if it dropped.
     func sessionDidClose(_ session: WebSocketSession, code: CloseCode?)
+    /// Shutdown began: whether the session may be closed now (1012), or has work to finish
+    /// first, in which case the handler calls `beginDrain` again when it is done.
+    func sessionMayCloseForDrain(_ session: WebSocketSession) -> Bool
+}
+
+extension WebSocketHandler {
+    public func sessionMayCloseForDrain(_ session: WebSocketSession) -> Bool { true }
 }
 
 /// Makes the handler for a new session from its upgrade request.
@@ -58,6 +65,7 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     /// Takes over the connection; `leftover` are bytes that came after the handshake.
     func start(leftover: [UInt8]) {
         context.webSocketsOpen.add(1, ordering: .relaxed)
+        context.metrics.webSocketConnects.increment()
         context.logger.info("WebSocket client connected", metadata: [
             "relayd.conn": "\(id)", "peer": "\(peer)", "path": "\(request.path)",
             "deflate": "\(deflate != nil)",
@@ -110,6 +118,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         loopContext.connections[id] = nil
         context.openConnections.subtract(1, ordering: .relaxed)
         context.webSocketsOpen.subtract(1, ordering: .relaxed)
+        context.metrics.connectionClosed(.websocket)
+        context.metrics.webSocketDisconnected(code: closeCode?.rawValue)
         context.logger.info("WebSocket client disconnected", metadata: [
             "relayd.conn": "\(id)", "peer": "\(peer)", "code": "\(closeCode.map { String($0.rawValue) } ?? "1006")",
         ])
@@ -188,6 +198,7 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
             // The client cannot keep up. Tell it to reconnect and resume; then give it the
             // close timeout to read that, never more memory.
             context.webSocketsSlowClosed.add(1, ordering: .relaxed)
+            context.metrics.slowClientClosed(.websocket)
             context.logger.info("closing slow WebSocket client", metadata: [
                 "relayd.conn": "\(id)", "outbound_bytes": "\(connection.outboundByteCount)",
             ])
@@ -221,6 +232,7 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
             }
         case .deadPeer:
             context.webSocketsDeadPeers.add(1, ordering: .relaxed)
+            context.metrics.deadPeers.increment()
             context.logger.info("WebSocket heartbeat timeout", metadata: [
                 "relayd.conn": "\(id)", "peer": "\(peer)",
                 "silent_s": "\(keepAlive.lastReceived.duration(to: now).components.seconds)",
@@ -236,10 +248,17 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         }
     }
 
-    /// Shutdown: 1012 tells the client the server is restarting and to come back.
-    func beginDrain() {
-        startClose(.serviceRestart, reason: "server restarting")
+    /// Shutdown: 1012 tells the client the server is restarting and when to come back. A
+    /// session still relaying a live answer keeps it until the answer ends (its handler says
+    /// when), so a deploy does not cut answers that only this process holds.
+    public func beginDrain() {
+        guard state == .open else { return }
+        if handler?.sessionMayCloseForDrain(self) ?? true {
+            startClose(.serviceRestart, reason: DrainHint.closeReason())
+        }
     }
+
+    func drainDeadline() { startClose(.serviceRestart, reason: DrainHint.closeReason()) }
 
     func forceClose() { connection.close() }
 }

@@ -29,6 +29,7 @@ public struct FallbackProvider: Provider {
                 guard !state.cancelled, state.index == index else { return }
                 if case .failed(let error) = event, !state.forwarded, error.retryable, index + 1 < chain.count {
                     state.index = index + 1
+                    context.observe?(.fallback(provider: provider.name, to: chain[index + 1].0.name))
                     context.schedule(0) { attempt(index + 1) }
                     return
                 }

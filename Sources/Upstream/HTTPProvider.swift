@@ -69,6 +69,7 @@ public struct HTTPProvider: Provider {
                 guard !run.cancelled else { return }
                 if !state.forwarded, error.retryable, number < retryPolicy.maxRetries,
                    let delay = retryPolicy.delay(attempt: number, retryAfter: retryAfter) {
+                    context.observe?(.retry(provider: name, attempt: number + 2))
                     loop.schedule(after: delay) { attempt(number + 1) }
                 } else {
                     emit(.failed(error))

@@ -23,6 +23,8 @@ public struct ProviderContext: Sendable {
     /// Runs the closure after `seconds` on the caller's loop.
     public var schedule: @Sendable (_ seconds: Double, _ work: @escaping @Sendable () -> Void) -> Void
     public var loop: EventLoop?
+    /// Told of retries and fallbacks as they happen (for metrics); Upstream itself keeps none.
+    public var observe: (@Sendable (ProviderObservation) -> Void)?
 
     public init(schedule: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void) {
         self.schedule = schedule
@@ -32,6 +34,14 @@ public struct ProviderContext: Sendable {
         self.loop = loop
         schedule = { seconds, work in loop.schedule(after: seconds, work) }
     }
+}
+
+/// What a provider did on its way to an answer, besides the answer.
+public enum ProviderObservation: Sendable {
+    /// `provider` is trying again after a retryable failure (attempt 2, 3, …).
+    case retry(provider: String, attempt: Int)
+    /// `provider` failed before any chunk and its fallback `to` takes over.
+    case fallback(provider: String, to: String)
 }
 
 /// Stops a running chat. Idempotent; callable from any thread.

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("graceful shutdown and streamed responses")
 struct ShutdownAndStreamingTests {
-    @Test func shutdownFinishesTheRequestInFlightAndRefusesNewOnes() throws {
+    @Test func shutdownFinishesTheRequestInFlightAndTellsNewOnesItIsDraining() throws {
         let (server, port) = try startTestServer()
 
         let idle = try RawClient(port: port)
@@ -23,8 +23,14 @@ struct ShutdownAndStreamingTests {
 
         // The idle keep-alive connection is closed at once.
         #expect(idle.closesWithin(2))
-        // New connections are refused by the kernel: the listener is gone.
-        #expect(throws: (any Error).self) { _ = try RawClient(port: port) }
+        // The listener stays open for the drain (resumes still work), and says it is going:
+        // /health is 503 (the platform stops routing here) and the connection is not kept.
+        let late = try RawClient(port: port)
+        try late.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        let health = try late.readResponse()
+        #expect(health.status == 503)
+        #expect(health.text.contains("\"status\":\"draining\""))
+        #expect(health.header("Connection") == "close")
         // The request in flight completes, told that the connection closes.
         let response = try busy.readResponse()
         #expect(response.status == 200)

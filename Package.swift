@@ -61,6 +61,7 @@ let package = Package(
                 "RelayIO",
                 "JSON",
                 "Streams",
+                "Access",
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -77,6 +78,7 @@ let package = Package(
                 "Upstream",
                 "HTTP1",
                 "TLS",
+                "Access",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

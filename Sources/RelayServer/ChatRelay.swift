@@ -1,3 +1,4 @@
+import Access
 import JSON
 import RelayIO
 import Synchronization
@@ -14,9 +15,13 @@ final class ChatRelay: Sendable {
     let draining = Atomic<Bool>(false)
     var isDraining: Bool { draining.load(ordering: .relaxed) }
 
-    init(providers: ProviderRegistry, streams: StreamConfiguration, metrics: RelayMetrics = RelayMetrics()) {
+    let access: AccessPolicy
+
+    init(providers: ProviderRegistry, streams: StreamConfiguration, metrics: RelayMetrics = RelayMetrics(),
+         access: AccessPolicy? = nil) {
         self.providers = providers
         self.metrics = metrics
+        self.access = access ?? AccessPolicy(configuration: AccessConfiguration(), metrics: metrics)
         store = InMemoryStreamStore(configuration: streams)
     }
 
@@ -28,11 +33,13 @@ final class ChatRelay: Sendable {
         case failed(ProviderError)
         /// The server is shutting down: try again shortly (elsewhere).
         case draining
+        /// A policy refused it (a rate or concurrency limit, a model not allowed).
+        case rejected(AccessRejection)
     }
 
     /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
-    func start(_ request: ChatRequest, clientID: String?, on loop: EventLoop) -> Start {
-        if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id) {
+    func start(_ request: ChatRequest, clientID: String?, principal: Principal?, on loop: EventLoop) -> Start {
+        if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id), access.mayUse(existing, as: principal) {
             return .existing(existing)
         }
         if isDraining { return .draining }
@@ -43,13 +50,20 @@ final class ChatRelay: Sendable {
         guard provider.allows(model: model) else {
             return .failed(ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))"))
         }
+        let owner = principal ?? .anonymous(id: "local")
+        if let rejection = access.admitChat(for: owner, provider: provider.name, model: model) { return .rejected(rejection) }
         let stream = store.makeStream(chatID: request.id, clientID: clientID, loop: loop)
+        stream.owner = principal
         let chatID = request.id
         let providerMetrics = metrics.provider(provider.name)
         providerMetrics.streamsStarted.increment()
         metrics.activeStreams.increment()
         let activeStreams = metrics.activeStreams
-        stream.onFinished = { activeStreams.decrement() }
+        let access = self.access
+        stream.onFinished = {
+            activeStreams.decrement()
+            access.streamFinished(for: owner)
+        }
         stream.publish(.start) { _ in ChatWire.start(id: chatID, streamID: stream.id, provider: provider.name, model: model) }
         var context = ProviderContext(loop: loop)
         let metrics = self.metrics

@@ -28,6 +28,9 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     private var upgraded = false
     /// What the connection carries now, for the open-connections gauge.
     private var transport = RelayMetrics.Transport.http
+    /// The client's address, once its first request was admitted (per-IP limits count it
+    /// until the connection closes).
+    private var clientIP: String?
 
     init(connection: Connection, context: ServerContext, loopContext: LoopContext) {
         self.connection = connection
@@ -75,6 +78,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         loopContext.connections[connection.id] = nil
         context.openConnections.subtract(1, ordering: .relaxed)
         context.metrics.connectionClosed(transport)
+        if let clientIP { context.access.connectionClosed(from: clientIP) }
         exchange?.end(closed: true)
         exchange = nil
         if context.logsTrace {
@@ -171,7 +175,20 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     }
 
     private func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        var request = request
         let origin = request.headers["Origin"]
+        if clientIP == nil {
+            let ip = context.access.clientIP(request)
+            if let rejection = context.access.admitConnection(from: ip) {
+                keepAlive = false
+                return responder.respond(rejection.response)
+            }
+            clientIP = ip
+        }
+        request.clientIP = clientIP
+        if request.method != .options, let rejection = authorize(&request) {
+            return responder.respond(rejection.response)
+        }
         if let webSocket = context.webSocketRoutes[String(request.path)], request.method != .options {
             upgrade(request, responder, webSocket)
             return
@@ -200,6 +217,37 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         case .notFound:
             responder.respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
         }
+    }
+
+    /// Who may call what: the admin endpoints need the admin token; `/api/` routes and
+    /// WebSocket upgrades get their principal (a bearer token when clients authenticate, else
+    /// the client's address). An upgrade without a token is let through: the session then
+    /// wants an `auth` message first (browsers cannot set headers on WebSockets).
+    private func authorize(_ request: inout HTTPRequest) -> AccessRejection? {
+        let path = request.path
+        if path == "/metrics" || path == "/api/status" { return context.access.authorizeAdmin(request, path: path) }
+        let isWebSocket = context.webSocketRoutes[String(path)] != nil
+        guard isWebSocket || path.hasPrefix("/api/") else { return nil }
+        let queryToken = isWebSocket ? request.head.query.flatMap { Self.queryValue($0, "token") } : nil
+        if isWebSocket, context.access.authenticationEnabled, queryToken == nil,
+           request.headers["Authorization"] == nil {
+            return nil
+        }
+        switch context.access.principal(for: request, ip: clientIP ?? request.peer.host, queryToken: queryToken) {
+        case .success(let principal):
+            request.principal = principal
+            return nil
+        case .failure(let rejection):
+            return rejection
+        }
+    }
+
+    private static func queryValue(_ query: Substring, _ name: String) -> String? {
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.first == Substring(name), parts.count > 1 { return PercentDecoding.decode(parts[1]) }
+        }
+        return nil
     }
 
     /// The opening handshake (RFC 6455 §4.2.2). The origin is checked against the CORS
@@ -240,6 +288,12 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             connection: connection, request: request, deflate: accepted.deflate, configuration: route.configuration,
             handler: route.makeHandler(request, context), context: context, loopContext: loopContext)
         loopContext.connections[connection.id] = session
+        if let clientIP {
+            // The session holds the connection's place in the per-IP count from now on.
+            let access = context.access
+            session.onClose = { access.connectionClosed(from: clientIP) }
+            self.clientIP = nil
+        }
         connection.replaceDelegate(session)
         connection.setReading(true)
         session.start(leftover: parser.takeBufferedBytes())

@@ -14,6 +14,7 @@ public final class HTTPServer: @unchecked Sendable {
     public let configuration: ServerConfiguration
     /// Every figure `GET /metrics` shows, in this server's own Prometheus registry.
     public let metrics = RelayMetrics()
+    let access: AccessPolicy
     private let logger: Logger
     private var router = Router()
     private var webSocketRoutes: [String: WebSocketRoute] = [:]
@@ -31,6 +32,7 @@ public final class HTTPServer: @unchecked Sendable {
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "relayd")) {
         self.configuration = configuration
         self.logger = logger
+        access = AccessPolicy(configuration: configuration.access, metrics: metrics)
         group = EventLoopGroup(loopCount: configuration.loopCount)
         router.add(.get, "/health") { [weak self] request, responder in
             responder.respond(self?.healthResponse() ?? .error(.serviceUnavailable, code: "stopping", message: "stopping"))
@@ -60,11 +62,11 @@ public final class HTTPServer: @unchecked Sendable {
                                providers: ProviderRegistry = ProviderRegistry([DemoProvider()]),
                                streams: StreamConfiguration = StreamConfiguration(), sse: SSEConfiguration = SSEConfiguration()) {
         precondition(context == nil, "routes must be added before start()")
-        let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics)
+        let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics, access: access)
         self.relay = relay
         StreamHTTPRoutes(relay: relay, configuration: sse).install(on: &router)
-        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { _, context in
-            RelaySocketHandler(context: context, relay: relay)
+        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, context in
+            RelaySocketHandler(context: context, relay: relay, principal: request.principal)
         }
         let metrics = self.metrics
         router.add(.get, "/metrics") { _, responder in
@@ -137,7 +139,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     public func start() throws {
         let context = ServerContext(configuration: configuration, router: router, webSocketRoutes: webSocketRoutes, logger: logger,
-                                    metrics: metrics)
+                                    metrics: metrics, access: access)
         let listener = try Listener(host: configuration.host, port: configuration.port)
         self.context = context
         self.listener = listener

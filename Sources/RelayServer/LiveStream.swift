@@ -1,3 +1,4 @@
+import Access
 import RelayIO
 import Streams
 import Upstream
@@ -20,6 +21,8 @@ final class LiveStream: @unchecked Sendable {
     private(set) var buffer: ReplayBuffer
     private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
     var cancellation: ChatCancellation?
+    /// Who started it: only they may resume or cancel it (when clients authenticate).
+    var owner: Principal?
     /// Called once, when the last event is in (for the active-streams gauge).
     var onFinished: (() -> Void)?
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.

@@ -1,3 +1,4 @@
+import Access
 import JSON
 import Foundation
 import Logging
@@ -16,16 +17,30 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     private let context: ServerContext
     private let relay: ChatRelay
     private var subscription: SocketSubscription?
+    /// Who this connection acts for; nil until a first `auth` message when clients
+    /// authenticate and the upgrade carried no token.
+    private var principal: Principal?
     /// Streams this connection is attached to, by stream id, until they end.
     fileprivate var attached: [String: LiveStream] = [:]
 
-    init(context: ServerContext, relay: ChatRelay) {
+    init(context: ServerContext, relay: ChatRelay, principal: Principal?) {
         self.context = context
         self.relay = relay
+        self.principal = principal
     }
+
+    /// How long a connection that must authenticate by message may stay without doing so.
+    static let authenticationTimeout = 10.0
 
     func sessionDidOpen(_ session: WebSocketSession) {
         subscription = SocketSubscription(session: session, handler: self)
+        if principal == nil {
+            session.loop.schedule(after: Self.authenticationTimeout) { [weak self, weak session] in
+                guard let self, let session, self.principal == nil else { return }
+                self.relay.metrics.rejected("unauthorized")
+                session.close(.policyViolation, reason: "authentication required")
+            }
+        }
     }
 
     func sessionDidClose(_ session: WebSocketSession, code: CloseCode?) {
@@ -53,6 +68,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard let type = object["type"]?.string else {
             return session.send(text: Self.error("bad_request", "missing \"type\""))
         }
+        guard principal != nil else { return authenticate(object, type: type, session: session) }
         switch type {
         case "heartbeat":
             heartbeat(object["timestamp"], session: session)
@@ -62,8 +78,27 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             resume(object, session: session)
         case "cancel":
             cancel(object, session: session)
+        case "auth":
+            session.send(text: "{\"type\":\"auth_ok\"}") // already authenticated
         default:
             session.send(text: Self.error("bad_request", "unknown message type \(type.prefix(64))"))
+        }
+    }
+
+    /// The first message of a connection that must authenticate (browsers cannot set headers
+    /// on a WebSocket, and a token in the URL may end up in access logs):
+    /// `{"type":"auth","token":"…"}`. Anything else, or a bad token, closes with 1008.
+    private func authenticate(_ object: JSONValue, type: String, session: WebSocketSession) {
+        guard type == "auth" else {
+            relay.metrics.rejected("unauthorized")
+            return session.close(.policyViolation, reason: "authentication required: send {\"type\":\"auth\",\"token\":…} first")
+        }
+        switch relay.access.authenticate(token: object["token"]?.string) {
+        case .success(let principal):
+            self.principal = principal
+            session.send(text: "{\"type\":\"auth_ok\"}")
+        case .failure(let rejection):
+            session.close(.policyViolation, reason: rejection.code)
         }
     }
 
@@ -101,7 +136,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard !attached.values.contains(where: { $0.chatID == request.id }) else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
         }
-        switch relay.start(request, clientID: clientID, on: session.loop) {
+        switch relay.start(request, clientID: clientID, principal: principal, on: session.loop) {
+        case .rejected(let rejection):
+            session.send(text: rejection.event(id: request.id))
         case .draining:
             relay.metrics.rejected("draining")
             session.send(text: ChatWire.error(id: request.id, ProviderError(.upstreamUnavailable, "server restarting: send the chat again in a moment", retryable: true),
@@ -125,6 +162,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard let stream = relay.store.stream(streamID) else {
             relay.metrics.resumed(.websocket, recovered: false, replayed: 0)
             return session.send(text: ChatRelay.expired(streamID))
+        }
+        guard relay.access.mayUse(stream, as: principal) else {
+            return session.send(text: Self.error("forbidden", "this stream was started by another client"))
         }
         guard attached[stream.id] == nil else { return } // already receiving it here
         attach(stream, after: lastSeq, session: session, isResume: true)
@@ -152,6 +192,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         let stream = object["stream_id"]?.string.flatMap(relay.store.stream) ?? attached.values.first { $0.chatID == id }
         guard let stream else {
             return session.send(text: ChatWire.error(id: id, ProviderError(.badRequest, "no running chat with this id")))
+        }
+        guard relay.access.mayUse(stream, as: principal) else {
+            return session.send(text: Self.error("forbidden", "this stream was started by another client"))
         }
         // A canceller that was not attached hears the end too (`done`, cancelled).
         if attached[stream.id] == nil { attach(stream, after: nil, session: session) }

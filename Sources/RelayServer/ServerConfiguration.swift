@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var pipelineBufferLimit: Int = 64 * 1024
     /// Event loops (a thread each); defaults to the CPUs this process may use.
     public var loopCount: Int = CPUCount.usable
+    /// Authentication, the admin token and abuse limits (all off by default).
+    public var access = AccessConfiguration()
 
     public init() {}
 }

@@ -9,6 +9,7 @@ final class ServerContext: Sendable {
     let webSocketRoutes: [String: WebSocketRoute]
     let logger: Logger
     let metrics: RelayMetrics
+    let access: AccessPolicy
     let startedAt = ContinuousClock.now
     let openConnections = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
@@ -23,9 +24,10 @@ final class ServerContext: Sendable {
     let logsTrace: Bool
 
     init(configuration: ServerConfiguration, router: Router, webSocketRoutes: [String: WebSocketRoute], logger: Logger,
-         metrics: RelayMetrics) {
+         metrics: RelayMetrics, access: AccessPolicy) {
         self.configuration = configuration
         self.metrics = metrics
+        self.access = access
         self.router = router
         self.webSocketRoutes = webSocketRoutes
         self.logger = logger

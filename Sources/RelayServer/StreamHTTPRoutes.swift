@@ -43,7 +43,8 @@ struct StreamHTTPRoutes {
         case .failure(let error):
             responder.respond(Self.errorResponse(error))
         case .success(let (chat, clientID)):
-            switch relay.start(chat, clientID: clientID, on: responder.loop) {
+            switch relay.start(chat, clientID: clientID, principal: request.principal, on: responder.loop) {
+            case .rejected(let rejection): responder.respond(rejection.response)
             case .failed(let error): responder.respond(Self.errorResponse(error))
             case .draining:
                 relay.metrics.rejected("draining")
@@ -71,12 +72,14 @@ struct StreamHTTPRoutes {
             relay.metrics.resumed(.sse, recovered: false, replayed: 0)
             return responder.respond(Self.expired(streamID))
         }
+        guard relay.access.mayUse(stream, as: request.principal) else { return responder.respond(Self.notYours) }
         attach(stream, after: after, responder, isResume: true)
     }
 
     private func cancel(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let streamID = String(request.path.dropFirst("/api/streams/".count))
         guard let stream = relay.store.stream(streamID) else { return responder.respond(Self.expired(streamID)) }
+        guard relay.access.mayUse(stream, as: request.principal) else { return responder.respond(Self.notYours) }
         stream.loop.execute {
             stream.cancel()
             responder.respond(.json(.ok, "{\"stream_id\":\(JSONText.quote(streamID)),\"cancelled\":true}\n"))
@@ -111,6 +114,10 @@ struct StreamHTTPRoutes {
             let finished = stream.finished
             subscription.loop.execute { subscription.attached(streamFinished: finished) }
         }
+    }
+
+    static var notYours: HTTPResponse {
+        .error(.forbidden, code: "forbidden", message: "this stream was started by another client")
     }
 
     private func queryValue(_ query: Substring, _ name: String) -> String? {

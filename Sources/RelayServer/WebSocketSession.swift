@@ -45,6 +45,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     private var state = State.open
     /// The code that ended the session, for the log and the handler.
     private var closeCode: CloseCode?
+    /// Called once when the connection closes (releases what the connection held).
+    var onClose: (() -> Void)?
 
     init(connection: Connection, request: HTTPRequest, deflate: PermessageDeflate?, configuration: WebSocketConfiguration,
          handler: WebSocketHandler, context: ServerContext, loopContext: LoopContext) {
@@ -120,6 +122,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         context.webSocketsOpen.subtract(1, ordering: .relaxed)
         context.metrics.connectionClosed(.websocket)
         context.metrics.webSocketDisconnected(code: closeCode?.rawValue)
+        onClose?()
+        onClose = nil
         context.logger.info("WebSocket client disconnected", metadata: [
             "relayd.conn": "\(id)", "peer": "\(peer)", "code": "\(closeCode.map { String($0.rawValue) } ?? "1006")",
         ])

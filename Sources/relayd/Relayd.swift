@@ -118,6 +118,36 @@ struct Relayd: ParsableCommand {
     @Flag(help: "Do not serve the demo page at / (the client module /relay-client.js and its typings stay served). (env: RELAYD_NO_DEMO_PAGE=1)")
     var noDemoPage = false
 
+    @Option(help: "A file of client bearer tokens, one per line; clients must then authenticate. Tokens never go on the command line. (env: RELAYD_AUTH_TOKENS_FILE; the tokens themselves, comma-separated: RELAYD_AUTH_TOKENS)")
+    var authTokensFile: String?
+
+    @Option(help: "A file holding the HS256 secret for client JWTs (exp and nbf checked); clients must then authenticate. (env: RELAYD_JWT_SECRET_FILE; the secret itself: RELAYD_JWT_SECRET)")
+    var jwtSecretFile: String?
+
+    @Option(help: "A file holding the admin token for /api/status and /metrics. (env: RELAYD_ADMIN_TOKEN_FILE; the token itself: RELAYD_ADMIN_TOKEN)")
+    var adminTokenFile: String?
+
+    @Flag(help: "Serve /metrics without the admin token (a private network); it is open anyway when no admin token is set. (env: RELAYD_METRICS_PUBLIC=1)")
+    var metricsPublic = false
+
+    @Flag(help: "Take the client IP from X-Forwarded-For / X-Real-IP: only behind a proxy that sets them (Railway does). (env: RELAYD_TRUST_PROXY=1)")
+    var trustProxy = false
+
+    @Option(help: "Open connections per client IP; more get 429. (env: RELAYD_MAX_CONNECTIONS_PER_IP; default: off)")
+    var maxConnectionsPerIp: String?
+
+    @Option(help: "New connections per client IP per second, with bursts of twice that; more get 429. (env: RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND; default: off)")
+    var newConnectionsPerIpPerSecond: String?
+
+    @Option(help: "Chats streaming at once per client (token, or IP without authentication). (env: RELAYD_MAX_STREAMS_PER_CLIENT; default: off)")
+    var maxStreamsPerClient: String?
+
+    @Option(help: "Chats a client may start per minute (a token bucket with bursts of that many). (env: RELAYD_CHATS_PER_MINUTE; default: off)")
+    var chatsPerMinute: String?
+
+    @Option(help: "Models clients may ask for, per provider: 'openai=gpt-4o-mini|gpt-4o,deepseek=deepseek-chat'; providers not named allow all their models. (env: RELAYD_ALLOWED_MODELS)")
+    var allowedModels: String?
+
     @Option(help: "Serve a WebSocket echo endpoint at this path, for conformance testing (the Autobahn testsuite); off unless set. (env: RELAYD_ECHO_PATH)")
     var echoPath: String?
 

@@ -1,3 +1,5 @@
+import Access
+import Foundation
 import HTTP1
 import Logging
 import RelayServer
@@ -102,6 +104,66 @@ struct Settings {
             }
             echoPath = path
         }
+        try readAccess(options: options, environment: environment, value: value, number: { try number($0, $1, minimum: $2) })
+    }
+
+    /// Authentication and limits. Secrets come from the environment or a file, never a flag's
+    /// value (command lines are visible to every user of the machine), and never reach a log.
+    private mutating func readAccess(options: Relayd, environment: [String: String],
+                                     value: (String?, String) -> (String, String)?,
+                                     number: (String?, String, Double) throws -> Double?) throws {
+        func secret(file flag: String?, fileVariable: String, variable: String) throws -> String? {
+            if let (path, source) = value(flag, fileVariable) {
+                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                    throw Invalid(description: "\(source): cannot read \(path)")
+                }
+                return text
+            }
+            if let text = environment[variable], !text.isEmpty { return text }
+            return nil
+        }
+        var tokens = Set<String>()
+        if let text = try secret(file: options.authTokensFile, fileVariable: "RELAYD_AUTH_TOKENS_FILE", variable: "RELAYD_AUTH_TOKENS") {
+            for token in text.split(whereSeparator: { $0 == "\n" || $0 == "," || $0 == "\r" }) {
+                let trimmed = token.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
+                guard trimmed.count >= 16 else { throw Invalid(description: "auth tokens must be at least 16 characters (one is shorter)") }
+                tokens.insert(trimmed)
+            }
+        }
+        var jwtSecret: [UInt8]?
+        if let text = try secret(file: options.jwtSecretFile, fileVariable: "RELAYD_JWT_SECRET_FILE", variable: "RELAYD_JWT_SECRET") {
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.utf8.count >= 32 else { throw Invalid(description: "the JWT secret must be at least 32 bytes") }
+            jwtSecret = Array(trimmed.utf8)
+        }
+        server.access.authenticator = ClientAuthenticator(staticTokens: tokens, jwtSecret: jwtSecret)
+        if let text = try secret(file: options.adminTokenFile, fileVariable: "RELAYD_ADMIN_TOKEN_FILE", variable: "RELAYD_ADMIN_TOKEN") {
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.count >= 16 else { throw Invalid(description: "the admin token must be at least 16 characters") }
+            server.access.adminToken = trimmed
+        }
+        func flag(_ set: Bool, _ variable: String) -> Bool {
+            set || (environment[variable].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false)
+        }
+        server.access.metricsPublic = flag(options.metricsPublic, "RELAYD_METRICS_PUBLIC") || server.access.adminToken == nil
+        server.access.trustProxy = flag(options.trustProxy, "RELAYD_TRUST_PROXY")
+        if let count = try number(options.maxConnectionsPerIp, "RELAYD_MAX_CONNECTIONS_PER_IP", 1) { server.access.maxConnectionsPerIP = Int(count) }
+        if let rate = try number(options.newConnectionsPerIpPerSecond, "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND", 0.01) {
+            server.access.newConnectionsPerIPPerSecond = rate
+        }
+        if let count = try number(options.maxStreamsPerClient, "RELAYD_MAX_STREAMS_PER_CLIENT", 1) { server.access.maxStreamsPerPrincipal = Int(count) }
+        if let rate = try number(options.chatsPerMinute, "RELAYD_CHATS_PER_MINUTE", 0.01) { server.access.chatsPerPrincipalPerMinute = rate }
+        if let (text, source) = value(options.allowedModels, "RELAYD_ALLOWED_MODELS") {
+            for entry in text.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                let models = parts.count == 2 ? Set(parts[1].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) : []
+                guard parts.count == 2, !models.isEmpty else {
+                    throw Invalid(description: "\(source) must look like 'provider=model|model,provider=model', got '\(entry)'")
+                }
+                server.access.allowedModels[parts[0].trimmingCharacters(in: .whitespaces)] = models
+            }
+        }
     }
 
     /// The start-up summary: every setting that shapes behaviour, no secrets.
@@ -127,6 +189,11 @@ struct Settings {
             "detach_timeout_s": "\(streams.detachTimeout)",
             "stream_ttl_s": "\(streams.ttl)",
             "sse_max_s": "\(sse.maxSeconds)",
+            // What is configured, never the secrets themselves.
+            "auth": "\(server.access.authenticator.isEnabled ? "on" : "off")",
+            "admin_token": "\(server.access.adminToken == nil ? "off" : "set")",
+            "metrics_public": "\(server.access.metricsPublic)",
+            "trust_proxy": "\(server.access.trustProxy)",
         ]
     }
 }

@@ -37,6 +37,12 @@ struct ExecutableTests {
             ("--stream-ttl", "RELAYD_STREAM_TTL"), ("--max-stream-bytes", "RELAYD_MAX_STREAM_BYTES"),
             ("--max-streams-bytes", "RELAYD_MAX_STREAMS_BYTES"), ("--sse-ping-interval", "RELAYD_SSE_PING_INTERVAL"),
             ("--sse-max-seconds", "RELAYD_SSE_MAX_SECONDS"),
+            ("--auth-tokens-file", "RELAYD_AUTH_TOKENS_FILE"), ("--jwt-secret-file", "RELAYD_JWT_SECRET_FILE"),
+            ("--admin-token-file", "RELAYD_ADMIN_TOKEN_FILE"), ("--metrics-public", "RELAYD_METRICS_PUBLIC"),
+            ("--trust-proxy", "RELAYD_TRUST_PROXY"), ("--max-connections-per-ip", "RELAYD_MAX_CONNECTIONS_PER_IP"),
+            ("--new-connections-per-ip-per-second", "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND"),
+            ("--max-streams-per-client", "RELAYD_MAX_STREAMS_PER_CLIENT"), ("--chats-per-minute", "RELAYD_CHATS_PER_MINUTE"),
+            ("--allowed-models", "RELAYD_ALLOWED_MODELS"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

@@ -1,0 +1,204 @@
+import Access
+import HTTP1
+import JSON
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who may use relayd and how much: client authentication, the admin token, and the abuse
+/// limits. Everything is off by default (local use); each limit that trips answers with a
+/// clear error and counts in `relayd_rejected_total{reason}`.
+public struct AccessConfiguration: Sendable {
+    /// Static bearer tokens and/or an HS256 JWT secret. Off when neither is set.
+    public var authenticator = ClientAuthenticator()
+    /// Guards `/api/status` and `/metrics`. Without one, `/api/status` is off and `/metrics`
+    /// is open only when `metricsPublic`.
+    public var adminToken: String?
+    /// `/metrics` without the admin token (a private network, a platform's scraper).
+    public var metricsPublic = true
+    /// Client IP from `X-Forwarded-For` / `X-Real-IP` (only behind a proxy that sets them).
+    public var trustProxy = false
+    /// Open connections per client IP.
+    public var maxConnectionsPerIP: Int?
+    /// New connections per client IP per second (a burst of twice as many is allowed).
+    public var newConnectionsPerIPPerSecond: Double?
+    /// Chats streaming at once per principal (a token, or an IP when authentication is off).
+    public var maxStreamsPerPrincipal: Int?
+    /// Chats started per principal per minute (token bucket, a burst of that many).
+    public var chatsPerPrincipalPerMinute: Double?
+    /// Models each provider may be asked for; a provider not listed allows all of its own.
+    public var allowedModels: [String: Set<String>] = [:]
+
+    public init() {}
+}
+
+/// A request or connection turned away by a policy.
+struct AccessRejection: Error {
+    var status: HTTPStatus
+    var code: String
+    var message: String
+    var retryAfter: Int?
+    /// The WWW-Authenticate challenge of a 401.
+    var challenge: String?
+    /// The `reason` label of `relayd_rejected_total`.
+    var reason: String
+
+    var response: HTTPResponse {
+        var headers = HeaderFields()
+        if let retryAfter { headers.add("Retry-After", String(retryAfter)) }
+        if let challenge { headers.add("WWW-Authenticate", challenge) }
+        return .error(status, code: code, message: message, headers: headers)
+    }
+
+    /// The same refusal as a WebSocket `error` event.
+    func event(id: String?) -> String {
+        var text = "{\"type\":\"error\""
+        if let id { text += ",\"id\":\(JSONText.quote(id))" }
+        text += ",\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryAfter != nil)"
+        if let retryAfter { text += ",\"retry_after\":\(retryAfter)" }
+        return text + "}"
+    }
+
+    static func unauthorized(_ failure: AuthFailure) -> AccessRejection {
+        AccessRejection(status: .unauthorized, code: failure.code == "missing_token" ? "unauthorized" : failure.code,
+                        message: failure.message, challenge: failure.challenge, reason: "unauthorized")
+    }
+}
+
+/// The policy at work: shared by every loop (its limiters lock).
+final class AccessPolicy: Sendable {
+    let configuration: AccessConfiguration
+    private let connectionsPerIP: LockedConcurrencyLimiter<String>?
+    private let connectionRate: LockedKeyedRateLimiter<String>?
+    private let streamsPerPrincipal: LockedConcurrencyLimiter<Principal>?
+    private let chatRate: LockedKeyedRateLimiter<Principal>?
+    let metrics: RelayMetrics
+
+    init(configuration: AccessConfiguration, metrics: RelayMetrics) {
+        self.configuration = configuration
+        self.metrics = metrics
+        connectionsPerIP = configuration.maxConnectionsPerIP.map { LockedConcurrencyLimiter(maximumPerKey: $0) }
+        connectionRate = configuration.newConnectionsPerIPPerSecond.map {
+            LockedKeyedRateLimiter(capacity: max(1, $0 * 2), refillPerSecond: $0, maximumKeys: 100_000)
+        }
+        streamsPerPrincipal = configuration.maxStreamsPerPrincipal.map { LockedConcurrencyLimiter(maximumPerKey: $0) }
+        chatRate = configuration.chatsPerPrincipalPerMinute.map {
+            LockedKeyedRateLimiter(capacity: max(1, $0), refillPerSecond: $0 / 60, maximumKeys: 100_000)
+        }
+    }
+
+    var authenticationEnabled: Bool { configuration.authenticator.isEnabled }
+
+    static var now: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    func clientIP(_ request: HTTPRequest) -> String {
+        ClientAddress.resolve(peer: request.peer.host, forwardedFor: request.headers["X-Forwarded-For"],
+                              realIP: request.headers["X-Real-IP"], trustProxy: configuration.trustProxy)
+    }
+
+    private func reject(_ rejection: AccessRejection) -> AccessRejection {
+        metrics.rejected(rejection.reason)
+        return rejection
+    }
+
+    // MARK: Connections
+
+    /// A connection's first request, from `ip`: within the per-IP limits? On success the
+    /// caller must call `connectionClosed(ip)` when it closes.
+    func admitConnection(from ip: String) -> AccessRejection? {
+        if let connectionRate, case .limited(let wait) = connectionRate.take(ip, now: Self.now) {
+            return reject(AccessRejection(status: .tooManyRequests, code: "rate_limited",
+                                          message: "too many new connections from this address", retryAfter: max(1, Int(wait.rounded(.up))),
+                                          reason: "connection_rate"))
+        }
+        if let connectionsPerIP, !connectionsPerIP.acquire(ip) {
+            return reject(AccessRejection(status: .tooManyRequests, code: "too_many_connections",
+                                          message: "too many open connections from this address", retryAfter: 5,
+                                          reason: "connections_per_ip"))
+        }
+        return nil
+    }
+
+    func connectionClosed(from ip: String) { connectionsPerIP?.release(ip) }
+
+    // MARK: Authentication
+
+    /// Who a request acts for: its bearer token (`Authorization`, or `token` in the query for
+    /// WebSocket upgrades, since browsers cannot set headers on them), or its IP when
+    /// authentication is off.
+    func principal(for request: HTTPRequest, ip: String, queryToken: String? = nil) -> Result<Principal, AccessRejection> {
+        guard authenticationEnabled else { return .success(.anonymous(id: "ip:\(ip)")) }
+        let token = ClientAuthenticator.bearerToken(fromAuthorization: request.headers["Authorization"]) ?? queryToken
+        return authenticate(token: token)
+    }
+
+    func authenticate(token: String?) -> Result<Principal, AccessRejection> {
+        switch configuration.authenticator.authenticate(token: token, now: Self.now) {
+        case .success(let principal): return .success(principal)
+        case .failure(let failure): return .failure(reject(.unauthorized(failure)))
+        }
+    }
+
+    /// `/metrics` and `/api/status`.
+    func authorizeAdmin(_ request: HTTPRequest, path: Substring) -> AccessRejection? {
+        if path == "/metrics", configuration.metricsPublic { return nil }
+        guard let adminToken = configuration.adminToken else {
+            return reject(AccessRejection(status: .notFound, code: "not_found",
+                                          message: "set --admin-token to use this endpoint", reason: "admin_disabled"))
+        }
+        let presented = ClientAuthenticator.bearerToken(fromAuthorization: request.headers["Authorization"]) ?? ""
+        guard ConstantTimeText.equal(presented, adminToken) else {
+            return reject(AccessRejection(status: .unauthorized, code: "unauthorized", message: "the admin token is required",
+                                          challenge: "Bearer realm=\"relayd-admin\"", reason: "admin_unauthorized"))
+        }
+        return nil
+    }
+
+    // MARK: Chats
+
+    /// A chat about to start for `principal`: within its rate and concurrency? On success the
+    /// caller must call `streamFinished(principal)` when the stream ends.
+    func admitChat(for principal: Principal, provider: String, model: String) -> AccessRejection? {
+        if let allowed = configuration.allowedModels[provider], !allowed.contains(model) {
+            return reject(AccessRejection(status: .forbidden, code: "model_not_allowed",
+                                          message: "\(provider) model \(model.prefix(100)) is not allowed here", reason: "model_not_allowed"))
+        }
+        // Concurrency first: a chat refused for it must not spend one of the rate's tokens.
+        if let streamsPerPrincipal, !streamsPerPrincipal.acquire(principal) {
+            return reject(AccessRejection(status: .tooManyRequests, code: "too_many_streams",
+                                          message: "too many chats streaming at once; wait for one to end", retryAfter: 1,
+                                          reason: "streams_per_principal"))
+        }
+        if let chatRate, case .limited(let wait) = chatRate.take(principal, now: Self.now) {
+            streamsPerPrincipal?.release(principal)
+            return reject(AccessRejection(status: .tooManyRequests, code: "rate_limited",
+                                          message: "too many chats; try again in a moment", retryAfter: max(1, Int(wait.rounded(.up))),
+                                          reason: "chat_rate"))
+        }
+        return nil
+    }
+
+    func streamFinished(for principal: Principal) { streamsPerPrincipal?.release(principal) }
+
+    /// A stream is resumed or cancelled only by whoever started it (when clients authenticate;
+    /// otherwise its unguessable id is the capability).
+    func mayUse(_ stream: LiveStream, as principal: Principal?) -> Bool {
+        guard authenticationEnabled else { return true }
+        return stream.owner == nil || stream.owner == principal
+    }
+}
+
+/// Text compared in time that depends only on the presented length, not on where it differs.
+enum ConstantTimeText {
+    static func equal(_ presented: String, _ expected: String) -> Bool {
+        let a = Digest.sha256(Array(presented.utf8))
+        let b = Digest.sha256(Array(expected.utf8))
+        var difference: UInt8 = 0
+        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
+        return difference == 0 && a.count == b.count
+    }
+}

@@ -26,7 +26,7 @@ export interface ReconnectOptions {
 export interface RelayClientOptions {
   /** relayd's base URL, such as "https://your-relayd.up.railway.app". Default: the page's origin. */
   url?: string;
-  /** A bearer token, or a function giving one (called at every connect). */
+  /** A bearer token, or a function giving one (called at every connect): `Authorization` over HTTP, the first message (`{"type":"auth"}`) on the WebSocket. */
   token?: string | null | (() => string | null | Promise<string | null>);
   /** Default 30000. */
   heartbeatIntervalMs?: number;

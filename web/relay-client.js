@@ -366,6 +366,8 @@ export class RelayClient {
   #ws = null;
   /** Between deciding to open a socket and creating it (the token may be fetched first). */
   #opening = false;
+  /** The token for the socket being opened: sent as its first message. */
+  #socketToken = null;
   #everOpened = false;
   /** Consecutive WebSocket attempts that failed; reset once a connection answers. */
   #failures = 0;
@@ -647,10 +649,8 @@ export class RelayClient {
 
   // -- WebSocket -----------------------------------------------------------------------------
 
-  #webSocketURL(token) {
-    const url = `${this.#baseURL.replace(/^http/i, "ws")}/ws`;
-    // Browsers cannot set headers on a WebSocket, so a token travels in the query.
-    return token ? `${url}?token=${encodeURIComponent(token)}` : url;
+  #webSocketURL() {
+    return `${this.#baseURL.replace(/^http/i, "ws")}/ws`;
   }
 
   async #token() {
@@ -671,8 +671,11 @@ export class RelayClient {
     }
     if (this.#closedByUser || this.#suspended || this.#ws) return;
     let ws;
+    // Browsers cannot set headers on a WebSocket. The token goes in the first message
+    // rather than the URL, where proxies' access logs would keep it.
+    this.#socketToken = token;
     try {
-      ws = new this.#WebSocket(this.#webSocketURL(token));
+      ws = new this.#WebSocket(this.#webSocketURL());
     } catch (error) {
       this._log("error", "WebSocket could not be created", error);
       this.#socketClosed(1006, String(error?.message ?? error));
@@ -723,6 +726,8 @@ export class RelayClient {
     this.#transport = "websocket";
     this.#probeAttempt = 0;
     this._log("info", fromHTTP ? "WebSocket connected successfully (leaving HTTP mode)" : "WebSocket connected successfully");
+    if (this.#socketToken) this.#send({ type: "auth", token: this.#socketToken });
+    this.#socketToken = null;
     this.#setState("open");
     // A first heartbeat at once: it proves the path works end to end (some proxies complete
     // the upgrade and then pass nothing) and gives the round-trip time.
@@ -851,6 +856,17 @@ export class RelayClient {
       }
       case "start": case "chunk": case "done": case "error": {
         const chat = this.#chatFor(message);
+        if (chat && message.type === "error" && message.code === "draining" && chat.seq.lastSeq < 0) {
+          // relayd is restarting and took no new chat: send it again once reconnected (the
+          // socket is closed with 1012 when its last answer ends) or after a short wait.
+          chat.via = null;
+          this.#cancelTimer(chat.retryTimer);
+          chat.retryTimer = this.#after(backoffDelay(2, this.#options.delaysMs, this.#options.jitter, this.#random), () => {
+            chat.retryTimer = null;
+            if (chat.via === null) this.#attach(chat);
+          });
+          break;
+        }
         if (chat) chat.receive(message);
         else if (message.type === "error") this._log("warn", `relayd: ${message.code}: ${message.message}`);
         break;

@@ -1,5 +1,6 @@
 import Access
 import JSON
+import Logging
 import RelayIO
 import Synchronization
 import Streams
@@ -16,10 +17,12 @@ final class ChatRelay: Sendable {
     var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     let access: AccessPolicy
+    let logger: Logger
 
     init(providers: ProviderRegistry, streams: StreamConfiguration, metrics: RelayMetrics = RelayMetrics(),
-         access: AccessPolicy? = nil) {
+         access: AccessPolicy? = nil, logger: Logger = Logger(label: "relayd")) {
         self.providers = providers
+        self.logger = logger
         self.metrics = metrics
         self.access = access ?? AccessPolicy(configuration: AccessConfiguration(), metrics: metrics)
         store = InMemoryStreamStore(configuration: streams)
@@ -38,7 +41,7 @@ final class ChatRelay: Sendable {
     }
 
     /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
-    func start(_ request: ChatRequest, clientID: String?, principal: Principal?, on loop: EventLoop) -> Start {
+    func start(_ request: ChatRequest, clientID: String?, principal: Principal?, connectionID: UInt64, on loop: EventLoop) -> Start {
         if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id), access.mayUse(existing, as: principal) {
             return .existing(existing)
         }
@@ -54,6 +57,16 @@ final class ChatRelay: Sendable {
         if let rejection = access.admitChat(for: owner, provider: provider.name, model: model) { return .rejected(rejection) }
         let stream = store.makeStream(chatID: request.id, clientID: clientID, loop: loop)
         stream.owner = principal
+        stream.provider = provider.name
+        stream.model = model
+        // Names and sizes only: never the messages, a key or a header.
+        var streamLogger = logger
+        streamLogger[metadataKey: "relayd.conn"] = "\(connectionID)"
+        streamLogger[metadataKey: "relayd.stream"] = "\(stream.id)"
+        streamLogger.info("chat started", metadata: [
+            "provider": "\(provider.name)", "model": "\(model.prefix(100))", "messages": "\(request.messages.count)",
+        ])
+        let finishLogger = streamLogger
         let chatID = request.id
         let providerMetrics = metrics.provider(provider.name)
         providerMetrics.streamsStarted.increment()
@@ -82,9 +95,11 @@ final class ChatRelay: Sendable {
                     pace.chunk()
                     stream.publish(.chunk) { ChatWire.chunk(id: chatID, seq: $0, content: content, reasoning: reasoning) }
                 case .done(let reason, let usage):
+                    finishLogger.info("chat finished", metadata: ["finish_reason": "\(reason.rawValue)", "seq": "\(stream.nextSeq)"])
                     stream.publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: reason, usage: usage) }
                 case .failed(let error):
                     providerMetrics.upstreamError(code: error.code.rawValue)
+                    finishLogger.warning("chat failed", metadata: ["code": "\(error.code.rawValue)", "retryable": "\(error.retryable)"])
                     stream.publish(.error) { ChatWire.error(id: chatID, seq: $0, error) }
                 }
             }

@@ -1,4 +1,5 @@
 import HTTP1
+import JSON
 import Logging
 import RelayIO
 import WebSocket
@@ -28,6 +29,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     private var upgraded = false
     /// What the connection carries now, for the open-connections gauge.
     private var transport = RelayMetrics.Transport.http
+    private let openedAt = ContinuousClock.now
     /// The client's address, once its first request was admitted (per-IP limits count it
     /// until the connection closes).
     private var clientIP: String?
@@ -482,6 +484,14 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     }
 
     func drainDeadline() { exchange?.drainDeadlineReached() }
+
+    func statusJSON(now: ContinuousClock.Instant) -> String {
+        var fields = "{\"id\":\(connection.id),\"transport\":\"\(transport.rawValue)\",\"peer\":\(JSONText.quote(connection.peer.description))"
+        if let clientIP { fields += ",\"client_ip\":\(JSONText.quote(clientIP))" }
+        fields += ",\"age_s\":\(openedAt.duration(to: now).statusSeconds)"
+        if let exchange { fields += ",\"request\":\(JSONText.quote("\(exchange.request.method) \(exchange.request.path.prefix(200))"))" }
+        return fields + "}"
+    }
 
     func forceClose() { connection.close() }
 }

@@ -37,7 +37,15 @@ public final class HTTPServer: @unchecked Sendable {
         router.add(.get, "/health") { [weak self] request, responder in
             responder.respond(self?.healthResponse() ?? .error(.serviceUnavailable, code: "stopping", message: "stopping"))
         }
+        // Behind the admin token (HTTPConnection checks it before routing).
+        router.add(.get, "/api/status") { [weak self] _, responder in
+            guard let self else { return responder.respond(.error(.serviceUnavailable, code: "stopping", message: "stopping")) }
+            self.respondStatus(responder)
+        }
     }
+
+    /// The upstream client whose keep-alive pools `/api/status` shows. Set before `start()`.
+    public var upstream: UpstreamClient?
 
     /// The loops' threads end with the server (tests make many servers).
     deinit { group.stop() }
@@ -62,7 +70,7 @@ public final class HTTPServer: @unchecked Sendable {
                                providers: ProviderRegistry = ProviderRegistry([DemoProvider()]),
                                streams: StreamConfiguration = StreamConfiguration(), sse: SSEConfiguration = SSEConfiguration()) {
         precondition(context == nil, "routes must be added before start()")
-        let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics, access: access)
+        let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics, access: access, logger: logger)
         self.relay = relay
         StreamHTTPRoutes(relay: relay, configuration: sse).install(on: &router)
         webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, context in
@@ -204,6 +212,42 @@ public final class HTTPServer: @unchecked Sendable {
         var response = HTTPResponse.json(context.isDraining ? .serviceUnavailable : .ok, json)
         response.headers.add("Cache-Control", "no-store")
         return response
+    }
+
+    /// `/api/status`: what every loop holds right now, read on each loop (connections and
+    /// streams are loop-confined), then put together. At most 1,000 of each per loop.
+    private func respondStatus(_ responder: HTTPResponder) {
+        guard let context else { return responder.respond(.error(.serviceUnavailable, code: "starting", message: "starting")) }
+        let now = ContinuousClock.now
+        let upstream = self.upstream
+        let streamsByLoop = Dictionary(grouping: relay?.store.allStreams() ?? [], by: { $0.loop.index })
+        let parts = Mutex<(connections: [String], streams: [String], idle: [String: Int])>(([], [], [:]))
+        let group = DispatchGroup()
+        for loopContext in loopContexts {
+            group.enter()
+            loopContext.loop.execute {
+                let connections = loopContext.connections.values.prefix(1000).map { $0.statusJSON(now: now) }
+                let streams = (streamsByLoop[loopContext.loop.index] ?? []).prefix(1000).map { $0.statusJSON(now: now) }
+                let idle = upstream?.idleConnections(on: loopContext.loop) ?? [:]
+                parts.withLock { parts in
+                    parts.connections += connections
+                    parts.streams += streams
+                    parts.idle.merge(idle, uniquingKeysWith: +)
+                }
+                group.leave()
+            }
+        }
+        group.notify(queue: .global()) {
+            let (connections, streams, idle) = parts.withLock { ($0.connections, $0.streams, $0.idle) }
+            let pools = idle.keys.sorted().map { "\(JSONText.quote($0)):\(idle[$0]!)" }.joined(separator: ",")
+            let json = "{\"version\":\(JSONText.quote(RelaydVersion.string)),\"uptime_s\":\(context.uptimeSeconds),"
+                + "\"draining\":\(context.isDraining),\"connection_count\":\(context.connectionCount),\"connections\":[\(connections.joined(separator: ","))],"
+                + "\"stream_count\":\(streamsByLoop.values.reduce(0) { $0 + $1.count }),\"streams\":[\(streams.joined(separator: ","))],"
+                + "\"upstream\":{\"idle_connections\":{\(pools)}}}\n"
+            var response = HTTPResponse.json(.ok, json)
+            response.headers.add("Cache-Control", "no-store")
+            responder.respond(response)
+        }
     }
 
     /// Drains for a deploy, then calls `completion` on a background queue:

@@ -61,6 +61,8 @@ final class InMemoryStreamStore: StreamStore {
 
     func stream(_ id: String) -> LiveStream? { state.withLock { $0.streams[id] } }
 
+    func allStreams() -> [LiveStream] { state.withLock { Array($0.streams.values) } }
+
     /// The stream a client already started with this chat `id`, if it is still kept.
     func stream(clientID: String, chatID: String) -> LiveStream? {
         state.withLock { state in state.byClientChat[Self.key(clientID, chatID)].flatMap { state.streams[$0] } }

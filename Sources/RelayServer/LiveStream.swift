@@ -1,4 +1,5 @@
 import Access
+import JSON
 import RelayIO
 import Streams
 import Upstream
@@ -21,6 +22,10 @@ final class LiveStream: @unchecked Sendable {
     private(set) var buffer: ReplayBuffer
     private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
     var cancellation: ChatCancellation?
+    /// What answers it, for `/api/status`.
+    var provider = ""
+    var model = ""
+    let createdAt = ContinuousClock.now
     /// Who started it: only they may resume or cancel it (when clients authenticate).
     var owner: Principal?
     /// Called once, when the last event is in (for the active-streams gauge).
@@ -88,6 +93,14 @@ final class LiveStream: @unchecked Sendable {
             guard attachGeneration == generation, subscribers.isEmpty, !finished else { return }
             cancel()
         }
+    }
+
+    /// One JSON object for `/api/status`. Call on `loop`.
+    func statusJSON(now: ContinuousClock.Instant) -> String {
+        "{\"id\":\(JSONText.quote(id)),\"chat_id\":\(JSONText.quote(chatID)),\"provider\":\(JSONText.quote(provider)),"
+            + "\"model\":\(JSONText.quote(model)),\"state\":\"\(finished ? "finished" : "live")\",\"seq\":\(buffer.lastSeq),"
+            + "\"attached\":\(subscribers.count),\"bytes\":\(buffer.bytes),\"age_s\":\(createdAt.duration(to: now).statusSeconds),"
+            + "\"owner\":\(owner.map { JSONText.quote($0.id) } ?? "null")}"
     }
 
     /// Keeps at most `bytes` of events (the store is over its total cap and this stream is

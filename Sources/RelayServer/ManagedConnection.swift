@@ -10,6 +10,16 @@ protocol ManagedConnection: AnyObject {
     func drainDeadline()
     /// The drain period is over.
     func forceClose()
+    /// One JSON object for `/api/status`: what the connection is and carries (no secrets).
+    func statusJSON(now: ContinuousClock.Instant) -> String
+}
+
+extension Duration {
+    /// Seconds with millisecond precision, for status documents.
+    var statusSeconds: String {
+        let (seconds, attoseconds) = components
+        return String(Double(seconds) + Double(attoseconds / 1_000_000_000_000_000) / 1000)
+    }
 }
 
 /// Close codes and the wait the client is told before coming back: spread over seconds, so

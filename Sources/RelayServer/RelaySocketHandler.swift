@@ -20,6 +20,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// Who this connection acts for; nil until a first `auth` message when clients
     /// authenticate and the upgrade carried no token.
     private var principal: Principal?
+    private var lastHeartbeat: ContinuousClock.Instant?
     /// Streams this connection is attached to, by stream id, until they end.
     fileprivate var attached: [String: LiveStream] = [:]
 
@@ -52,6 +53,12 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             stream.loop.execute { stream.detach(subscription, detachTimeout: timeout) }
         }
         attached.removeAll()
+    }
+
+    func statusFields(now: ContinuousClock.Instant) -> String {
+        var fields = "\"principal\":\(principal.map { JSONText.quote($0.id) } ?? "null")"
+        fields += ",\"last_heartbeat_s_ago\":\(lastHeartbeat.map { $0.duration(to: now).statusSeconds } ?? "null")"
+        return fields + ",\"streams\":[\(attached.keys.sorted().map(JSONText.quote).joined(separator: ","))]"
     }
 
     /// Answers still streaming here are let finish on this connection: with streams kept in
@@ -106,6 +113,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// so the client can estimate skew and round trip.
     private func heartbeat(_ timestamp: JSONValue?, session: WebSocketSession) {
         context.heartbeats.add(1, ordering: .relaxed)
+        lastHeartbeat = .now
         context.metrics.heartbeatsReceived.increment()
         let echoed: String
         if let timestamp, timestamp.kind == .number {
@@ -136,7 +144,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard !attached.values.contains(where: { $0.chatID == request.id }) else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
         }
-        switch relay.start(request, clientID: clientID, principal: principal, on: session.loop) {
+        switch relay.start(request, clientID: clientID, principal: principal, connectionID: session.id, on: session.loop) {
         case .rejected(let rejection):
             session.send(text: rejection.event(id: request.id))
         case .draining:
@@ -161,6 +169,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         }
         guard let stream = relay.store.stream(streamID) else {
             relay.metrics.resumed(.websocket, recovered: false, replayed: 0)
+            context.logger.info("stream resumed", metadata: [
+                "relayd.conn": "\(session.id)", "relayd.stream": "\(streamID.prefix(64))", "transport": "websocket", "outcome": "expired",
+            ])
             return session.send(text: ChatRelay.expired(streamID))
         }
         guard relay.access.mayUse(stream, as: principal) else {
@@ -175,9 +186,17 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         attached[stream.id] = stream
         let loop = session.loop
         let metrics = relay.metrics
+        let logger = context.logger
         stream.loop.execute {
             let recovered = stream.attach(subscription, after: seq)
-            if isResume { metrics.resumed(.websocket, recovered: recovered, replayed: recovered ? stream.buffer.lastSeq - (seq ?? stream.buffer.lastSeq) : 0) }
+            if isResume {
+                let replayed = recovered ? stream.buffer.lastSeq - (seq ?? stream.buffer.lastSeq) : 0
+                metrics.resumed(.websocket, recovered: recovered, replayed: replayed)
+                logger.info("stream resumed", metadata: [
+                    "relayd.conn": "\(session.id)", "relayd.stream": "\(stream.id)", "transport": "websocket",
+                    "last_seq": "\(seq ?? -1)", "outcome": "\(recovered ? "recovered" : "expired")", "replayed": "\(replayed)",
+                ])
+            }
             guard !recovered else { return }
             loop.execute {
                 subscription.handler?.streamEnded(stream.id, session: subscription.session)

@@ -43,7 +43,7 @@ struct StreamHTTPRoutes {
         case .failure(let error):
             responder.respond(Self.errorResponse(error))
         case .success(let (chat, clientID)):
-            switch relay.start(chat, clientID: clientID, principal: request.principal, on: responder.loop) {
+            switch relay.start(chat, clientID: clientID, principal: request.principal, connectionID: request.connectionID, on: responder.loop) {
             case .rejected(let rejection): responder.respond(rejection.response)
             case .failed(let error): responder.respond(Self.errorResponse(error))
             case .draining:
@@ -107,9 +107,18 @@ struct StreamHTTPRoutes {
         }
         subscription.onRollover = { stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) } }
         let metrics = relay.metrics
+        let logger = relay.logger
+        let connectionID = responder.request.connectionID
         stream.loop.execute {
             let recovered = stream.attach(subscription, after: seq)
-            if isResume { metrics.resumed(.sse, recovered: recovered, replayed: recovered ? stream.buffer.lastSeq - seq : 0) }
+            if isResume {
+                let replayed = recovered ? stream.buffer.lastSeq - seq : 0
+                metrics.resumed(.sse, recovered: recovered, replayed: replayed)
+                logger.info("stream resumed", metadata: [
+                    "relayd.conn": "\(connectionID)", "relayd.stream": "\(stream.id)", "transport": "sse",
+                    "last_seq": "\(seq)", "outcome": "\(recovered ? "recovered" : "expired")", "replayed": "\(replayed)",
+                ])
+            }
             guard recovered else { return responder.respond(Self.expired(stream.id)) }
             let finished = stream.finished
             subscription.loop.execute { subscription.attached(streamFinished: finished) }

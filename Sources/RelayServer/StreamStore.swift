@@ -10,6 +10,8 @@ protocol StreamStore: AnyObject, Sendable {
     var bytes: Int { get }
     func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream
     func stream(_ id: String) -> LiveStream?
+    /// Every stream kept, for `/api/status`.
+    func allStreams() -> [LiveStream]
     func stream(clientID: String, chatID: String) -> LiveStream?
     /// A stream's buffer grew or shrank by `delta` bytes.
     func account(bytes delta: Int)

@@ -1,4 +1,5 @@
 import HTTP1
+import JSON
 import Logging
 import RelayIO
 import WebSocket
@@ -13,10 +14,13 @@ public protocol WebSocketHandler: AnyObject {
     /// Shutdown began: whether the session may be closed now (1012), or has work to finish
     /// first, in which case the handler calls `beginDrain` again when it is done.
     func sessionMayCloseForDrain(_ session: WebSocketSession) -> Bool
+    /// JSON members (without braces) the handler adds to the session's `/api/status` entry.
+    func statusFields(now: ContinuousClock.Instant) -> String
 }
 
 extension WebSocketHandler {
     public func sessionMayCloseForDrain(_ session: WebSocketSession) -> Bool { true }
+    public func statusFields(now: ContinuousClock.Instant) -> String { "" }
 }
 
 /// Makes the handler for a new session from its upgrade request.
@@ -45,6 +49,7 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     private var state = State.open
     /// The code that ended the session, for the log and the handler.
     private var closeCode: CloseCode?
+    private let openedAt = ContinuousClock.now
     /// Called once when the connection closes (releases what the connection held).
     var onClose: (() -> Void)?
 
@@ -265,4 +270,13 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     func drainDeadline() { startClose(.serviceRestart, reason: DrainHint.closeReason()) }
 
     func forceClose() { connection.close() }
+
+    func statusJSON(now: ContinuousClock.Instant) -> String {
+        var fields = "{\"id\":\(id),\"transport\":\"websocket\",\"peer\":\(JSONText.quote(peer.description))"
+        if let clientIP = request.clientIP { fields += ",\"client_ip\":\(JSONText.quote(clientIP))" }
+        fields += ",\"path\":\(JSONText.quote(String(request.path))),\"age_s\":\(openedAt.duration(to: now).statusSeconds)"
+        fields += ",\"last_frame_s_ago\":\(keepAlive.lastReceived.duration(to: now).statusSeconds)"
+        if let extra = handler?.statusFields(now: now), !extra.isEmpty { fields += "," + extra }
+        return fields + "}"
+    }
 }

@@ -39,6 +39,12 @@ public final class UpstreamClient: Sendable {
         self.proxy = proxy
     }
 
+    /// Idle connections kept on `loop`, by origin (and proxy): for `/api/status`. Call on
+    /// `loop`, where its pool is touched.
+    public func idleConnections(on loop: EventLoop) -> [String: Int] {
+        pool(for: loop).idle.compactMapValues { $0.isEmpty ? nil : $0.count }
+    }
+
     /// Connections currently kept idle on `loop` (for tests and status).
     public func idleConnectionCount(on loop: EventLoop) -> Int {
         pool(for: loop).idle.values.reduce(0) { $0 + $1.count }

@@ -174,7 +174,9 @@ struct Relayd: ParsableCommand {
         }
         let logger = Logger(label: "relayd")
         let server = HTTPServer(configuration: settings.server, logger: logger)
-        let providers = try Self.providers(settings: settings, logger: logger)
+        var upstream: UpstreamClient?
+        let providers = try Self.providers(settings: settings, logger: logger, upstream: &upstream)
+        server.upstream = upstream
         server.relayWebSocket("/ws", configuration: settings.webSocket, providers: providers, streams: settings.streams, sse: settings.sse)
         let webPaths = server.webClient(demoPage: settings.demoPage)
         if let echoPath = settings.echoPath {
@@ -209,7 +211,7 @@ struct Relayd: ParsableCommand {
 
     /// The configured upstream providers (names only are logged), then `demo`, which is the
     /// default when nothing else is configured.
-    static func providers(settings: Settings, logger: Logger) throws -> ProviderRegistry {
+    static func providers(settings: Settings, logger: Logger, upstream: inout UpstreamClient?) throws -> ProviderRegistry {
         var tls: TLSClientConfiguration?
         do {
             tls = try TLSClientConfiguration()
@@ -223,6 +225,7 @@ struct Relayd: ParsableCommand {
         do {
             proxy = try ProxyConfiguration(environment: environment)
             let client = UpstreamClient(tls: tls, timeouts: settings.upstreamTimeouts, proxy: proxy)
+            upstream = client
             var providers: [any Provider] = try ProviderPreset.configured(environment: environment, client: client,
                                                                          retryPolicy: settings.retryPolicy)
             var chains: [String: [String]] = [:]

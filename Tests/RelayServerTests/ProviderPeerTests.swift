@@ -200,7 +200,7 @@ struct ProviderPeerTests {
                 #expect(chat.content == PeerRelay.answer)
                 // `done` leaves at the format's end marker, which may come a moment before the
                 // body's last bytes; until those arrive the connection is still busy.
-                Thread.sleep(forTimeInterval: 0.1)
+                Thread.sleep(forTimeInterval: 0.3)
             }
             #expect(try relay.statsCount("requests") == 6)
             #expect(try relay.statsCount("chat_connections") == 1, "one connection for six chats")

@@ -32,7 +32,7 @@ struct TLSAndProxyTests {
                 #expect(chat.outcome == "done")
                 // `done` leaves at the format's end marker, which may come a moment before the
                 // body's last bytes; until those arrive the connection is still busy.
-                Thread.sleep(forTimeInterval: 0.1)
+                Thread.sleep(forTimeInterval: 0.3)
             }
             let stats = try relay.stats()
             #expect(stats["chat_connections"] as? Int == 1, "one TLS handshake for three chats: \(stats)")
@@ -78,6 +78,9 @@ struct TLSAndProxyTests {
         let configuration = try ProxyConfiguration(environment: ["HTTPS_PROXY": "http://relay:s3cr%25t@127.0.0.1:\(proxy.port)"])
         try PeerRelay.run(try options(proxy: configuration)) { relay in
             let first = try relay.chat("openai", model: "ok", id: "a")
+            // `done` may leave a moment before the body's last bytes: let the tunnel come back
+            // to the pool (see chatsReuseOneKeepAliveConnection).
+            Thread.sleep(forTimeInterval: 0.3)
             let second = try relay.chat("gemini", model: "reasoning", id: "b")
             #expect(first.content == PeerRelay.answer)
             #expect(second.reasoning == PeerRelay.thinking)

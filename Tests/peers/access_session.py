@@ -168,6 +168,22 @@ def authentication():
             assert events[-1]["type"] == "done", events[-1]
             assert await ws_close_code(url, {"type": "chat", "id": "x", **CHAT}) == 1008
             assert await ws_close_code(url, {"type": "auth", "token": "wrong-token-0000000000"}) == 1008
+            # /api/status (admin only) shows a live chat: its connection and its stream.
+            async with websockets.connect(url + "?token=" + TOKEN_A, compression=None) as ws:
+                await ws.send(json.dumps({"type": "chat", "id": "st", **CHAT}))
+                start = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                async with httpx.AsyncClient(base_url=base, timeout=5) as client:
+                    assert (await client.get("/api/status")).status_code == 401
+                    assert (await client.get("/api/status", headers=bearer(TOKEN_A))).status_code == 401
+                    status = (await client.get("/api/status", headers=bearer(ADMIN))).json()
+                assert status["version"] and status["uptime_s"] >= 0 and status["draining"] is False, status
+                mine = [c for c in status["connections"] if c["transport"] == "websocket" and start["stream_id"] in c["streams"]]
+                assert len(mine) == 1 and mine[0]["principal"].startswith("token:") and mine[0]["client_ip"] == "127.0.0.1", status["connections"]
+                assert TOKEN_A not in json.dumps(status), "a token in the status"
+                live = [s for s in status["streams"] if s["id"] == start["stream_id"]]
+                assert len(live) == 1 and live[0]["state"] == "live" and live[0]["provider"] == "demo" and live[0]["attached"] == 1, status["streams"]
+                assert live[0]["seq"] >= 0 and live[0]["bytes"] > 0 and live[0]["owner"] == mine[0]["principal"], live
+                assert status["upstream"] == {"idle_connections": {}}, status["upstream"]
             # Another principal cannot resume or cancel over WebSocket either.
             async with websockets.connect(url + "?token=" + TOKEN_B, compression=None) as ws:
                 for message in ({"type": "resume", "stream_id": stream, "last_seq": -1}, {"type": "cancel", "stream_id": stream}):
@@ -176,7 +192,7 @@ def authentication():
                     assert reply["code"] == "forbidden", reply
         asyncio.run(websockets_part())
         counts = rejected(base, ADMIN)
-        assert counts.get("unauthorized", 0) >= 12 and counts.get("admin_unauthorized", 0) == 2, counts
+        assert counts.get("unauthorized", 0) >= 12 and counts.get("admin_unauthorized", 0) == 4, counts
     finally:
         log = relayd.stop()
     return log
@@ -227,6 +243,8 @@ def limits():
                 except websockets.ConnectionClosed as closed:
                     assert closed.rcvd.code == 1009, closed.rcvd
         asyncio.run(websocket_limits())
+        # Without an admin token, /api/status is off.
+        expect(httpx.get(base + "/api/status", timeout=5), 404, "not_found")
         counts = rejected(base)
         for reason in ("connections_per_ip", "model_not_allowed", "streams_per_principal", "chat_rate"):
             assert counts.get(reason, 0) >= 1, (reason, counts)

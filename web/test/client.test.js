@@ -402,3 +402,32 @@ test("a page put in the back/forward cache lets go of its socket and resumes whe
   assert.equal((await handle.result).content, words.join(""));
   client.close();
 });
+
+test("a token goes in the first message, never in the URL", async () => {
+  const { client, WebSocket } = setup({ token: async () => "secret-token-123" });
+  client.chat({ messages });
+  await flush();
+  assert.equal(WebSocket.last.url, "ws://relay.test/ws");
+  WebSocket.last.open();
+  assert.deepEqual(WebSocket.last.sent[0], { type: "auth", token: "secret-token-123" });
+  assert.equal(WebSocket.last.sent[1].type, "heartbeat");
+  assert.equal(WebSocket.last.sent[2].type, "chat");
+  client.close();
+});
+
+test("a chat refused because relayd is draining is sent again later, with the same client_id", async () => {
+  const { client, clock, WebSocket } = setup();
+  const handle = client.chat({ messages });
+  await flush();
+  WebSocket.last.open();
+  const [first] = WebSocket.last.sentOfType("chat");
+  WebSocket.last.deliver({ type: "error", id: handle.id, code: "draining", message: "server restarting", retryable: true });
+  assert.equal(handle.finished, false, "not an error for the page");
+  await clock.advance(2000);
+  const sent = WebSocket.last.sentOfType("chat");
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].client_id, first.client_id);
+  play(WebSocket.last, handle.id, "s1", 0, 7);
+  assert.equal((await handle.result).content, words.join(""));
+  client.close();
+});

@@ -253,13 +253,22 @@ struct UpstreamRelayTests {
         primary.retryPolicy.baseDelay = 0.02
         let fallback = HTTPProvider(name: "qwen", format: .openAI, baseURL: url, apiKey: "k2", defaultModel: "ok", client: client)
         let chained = FallbackProvider(primary: primary, fallbacks: [fallback])
-        try withServer(routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([chained, fallback])) }) { _, port in
+        try withServer(routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([chained, fallback])) }) { server, port in
             let socket = try RawWebSocket(port: port)
             let (events, _) = try chat(socket, id: "f", model: primaryModel)
             #expect(events.first?["provider"] as? String == "deepseek")
             #expect(events.last?["type"] as? String == outcome)
             if outcome == "done" { #expect(events.compactMap { $0["content"] as? String }.joined() == "w0 w1 w2 w3 w4 ") }
             #expect(upstream.seen.value("request") == requests)
+            // The retries and the fallback show in the metrics.
+            let metrics = String(decoding: server.metrics.exposition(), as: UTF8.self)
+            if outcome == "done" {
+                #expect(metrics.contains("relayd_upstream_retries_total{provider=\"deepseek\"} 2\n"), "\(metrics)")
+                #expect(metrics.contains("relayd_upstream_fallbacks_total{provider=\"deepseek\",to=\"qwen\"} 1\n"), "\(metrics)")
+            } else {
+                #expect(metrics.contains("relayd_upstream_errors_total{provider=\"deepseek\",code=\"bad_request\"} 1\n"), "\(metrics)")
+                #expect(!metrics.contains("relayd_upstream_retries_total"))
+            }
         }
     }
 

@@ -123,6 +123,7 @@ struct WebSocketServerTests {
             #expect(elapsed >= 0.4 && elapsed < 3, "dropped after \(elapsed) s")
             for _ in 0..<100 where server.deadPeerCount == 0 { Thread.sleep(forTimeInterval: 0.01) }
             #expect(server.deadPeerCount == 1)
+            #expect(String(decoding: server.metrics.exposition(), as: UTF8.self).contains("relayd_dead_peers_dropped_total 1\n"))
         }
     }
 
@@ -193,6 +194,8 @@ struct WebSocketServerTests {
             }
             #expect(received == 256)
             #expect(server.slowClientCount == 1)
+            #expect(String(decoding: server.metrics.exposition(), as: UTF8.self)
+                .contains("relayd_slow_clients_closed_total{transport=\"websocket\"} 1\n"))
             // The slow client, reading at last, finds a close frame telling it to reconnect and resume.
             #expect(try slow.readCloseCode() == CloseCode.reconnectAndResume.rawValue)
         }

@@ -274,6 +274,8 @@ def connection_rate_and_proxy():
 def main():
     logs = authentication() + limits() + connection_rate_and_proxy()
     leaked = [secret for secret in SECRETS if secret in logs]
+    assert CHAT["messages"][0]["content"] not in logs, "a message body in the logs"
+    assert "relayd's demo provider" not in logs, "an answer in the logs"
     assert not leaked, f"secrets in the logs: {leaked}"
     assert "WebSocket client connected" in logs, "the logs were captured"
     print("ALL OK", len(logs), "bytes of logs searched")

@@ -5,66 +5,6 @@ import JSON
 import Glibc
 #endif
 
-/// Who may use relayd and how much: client authentication, the admin token, and the abuse
-/// limits. Everything is off by default (local use); each limit that trips answers with a
-/// clear error and counts in `relayd_rejected_total{reason}`.
-public struct AccessConfiguration: Sendable {
-    /// Static bearer tokens and/or an HS256 JWT secret. Off when neither is set.
-    public var authenticator = ClientAuthenticator()
-    /// Guards `/api/status` and `/metrics`. Without one, `/api/status` is off and `/metrics`
-    /// is open only when `metricsPublic`.
-    public var adminToken: String?
-    /// `/metrics` without the admin token (a private network, a platform's scraper).
-    public var metricsPublic = true
-    /// Client IP from `X-Forwarded-For` / `X-Real-IP` (only behind a proxy that sets them).
-    public var trustProxy = false
-    /// Open connections per client IP.
-    public var maxConnectionsPerIP: Int?
-    /// New connections per client IP per second (a burst of twice as many is allowed).
-    public var newConnectionsPerIPPerSecond: Double?
-    /// Chats streaming at once per principal (a token, or an IP when authentication is off).
-    public var maxStreamsPerPrincipal: Int?
-    /// Chats started per principal per minute (token bucket, a burst of that many).
-    public var chatsPerPrincipalPerMinute: Double?
-    /// Models each provider may be asked for; a provider not listed allows all of its own.
-    public var allowedModels: [String: Set<String>] = [:]
-
-    public init() {}
-}
-
-/// A request or connection turned away by a policy.
-struct AccessRejection: Error {
-    var status: HTTPStatus
-    var code: String
-    var message: String
-    var retryAfter: Int?
-    /// The WWW-Authenticate challenge of a 401.
-    var challenge: String?
-    /// The `reason` label of `relayd_rejected_total`.
-    var reason: String
-
-    var response: HTTPResponse {
-        var headers = HeaderFields()
-        if let retryAfter { headers.add("Retry-After", String(retryAfter)) }
-        if let challenge { headers.add("WWW-Authenticate", challenge) }
-        return .error(status, code: code, message: message, headers: headers)
-    }
-
-    /// The same refusal as a WebSocket `error` event.
-    func event(id: String?) -> String {
-        var text = "{\"type\":\"error\""
-        if let id { text += ",\"id\":\(JSONText.quote(id))" }
-        text += ",\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message)),\"retryable\":\(retryAfter != nil)"
-        if let retryAfter { text += ",\"retry_after\":\(retryAfter)" }
-        return text + "}"
-    }
-
-    static func unauthorized(_ failure: AuthFailure) -> AccessRejection {
-        AccessRejection(status: .unauthorized, code: failure.code == "missing_token" ? "unauthorized" : failure.code,
-                        message: failure.message, challenge: failure.challenge, reason: "unauthorized")
-    }
-}
-
 /// The policy at work: shared by every loop (its limiters lock).
 final class AccessPolicy: Sendable {
     let configuration: AccessConfiguration

@@ -14,6 +14,7 @@ public final class RelayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let providerMetrics = Mutex<[String: ProviderMetrics]>([:])
+    private let requestCounters = Mutex<[RequestKey: CoreMetrics.Counter]>([:])
 
     public enum Transport: String, Sendable { case http, websocket, sse }
 
@@ -87,8 +88,23 @@ public final class RelayMetrics: Sendable {
 
     // MARK: Requests
 
+    /// Called for every request: the counter is looked up in a cache of our own rather than
+    /// made through the factory (which allocates and takes the registry's lock) each time.
     func request(route: String, status: Int) {
-        CoreMetrics.Counter(label: "relayd_http_requests_total", dimensions: [("route", route), ("status", String(status))], factory: factory).increment()
+        let key = RequestKey(route: route, status: status)
+        let counter = requestCounters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: "relayd_http_requests_total",
+                                              dimensions: [("route", route), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var status: Int
     }
 
     /// A request or connection refused by a policy (limits, authentication, draining).

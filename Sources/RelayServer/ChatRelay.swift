@@ -59,14 +59,22 @@ final class ChatRelay: Sendable {
         stream.owner = principal
         stream.provider = provider.name
         stream.model = model
-        // Names and sizes only: never the messages, a key or a header.
-        var streamLogger = logger
-        streamLogger[metadataKey: "relayd.conn"] = "\(connectionID)"
-        streamLogger[metadataKey: "relayd.stream"] = "\(stream.id)"
-        streamLogger.info("chat started", metadata: [
-            "provider": "\(provider.name)", "model": "\(model.prefix(100))", "messages": "\(request.messages.count)",
-        ])
-        let finishLogger = streamLogger
+        // Names and sizes only: never the messages, a key or a header. The logger with this
+        // chat's ids is made only when a line will be written (a chat costs microseconds).
+        let baseLogger = logger
+        let streamID = stream.id
+        let logsDebug = logger.logLevel <= .debug
+        @Sendable func streamLogger() -> Logger {
+            var streamLogger = baseLogger
+            streamLogger[metadataKey: "relayd.conn"] = "\(connectionID)"
+            streamLogger[metadataKey: "relayd.stream"] = "\(streamID)"
+            return streamLogger
+        }
+        if logsDebug {
+            streamLogger().debug("chat started", metadata: [
+                "provider": "\(provider.name)", "model": "\(model.prefix(100))", "messages": "\(request.messages.count)",
+            ])
+        }
         let chatID = request.id
         let providerMetrics = metrics.provider(provider.name)
         providerMetrics.streamsStarted.increment()
@@ -95,11 +103,13 @@ final class ChatRelay: Sendable {
                     pace.chunk()
                     stream.publish(.chunk) { ChatWire.chunk(id: chatID, seq: $0, content: content, reasoning: reasoning) }
                 case .done(let reason, let usage):
-                    finishLogger.info("chat finished", metadata: ["finish_reason": "\(reason.rawValue)", "seq": "\(stream.nextSeq)"])
+                    if logsDebug {
+                        streamLogger().debug("chat finished", metadata: ["finish_reason": "\(reason.rawValue)", "seq": "\(stream.nextSeq)"])
+                    }
                     stream.publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: reason, usage: usage) }
                 case .failed(let error):
                     providerMetrics.upstreamError(code: error.code.rawValue)
-                    finishLogger.warning("chat failed", metadata: ["code": "\(error.code.rawValue)", "retryable": "\(error.retryable)"])
+                    streamLogger().warning("chat failed", metadata: ["code": "\(error.code.rawValue)", "retryable": "\(error.retryable)"])
                     stream.publish(.error) { ChatWire.error(id: chatID, seq: $0, error) }
                 }
             }

@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "SSE"),
         .target(name: "JSON"),
         .target(name: "Streams"),
-        .target(name: "Access", dependencies: ["COpenSSL", "JSON"]),
+        .target(name: "Access", dependencies: ["COpenSSL", "JSON", "HTTP1"]),
         .target(name: "TLS", dependencies: ["COpenSSL"]),
         .target(name: "Upstream", dependencies: ["SSE", "HTTP1", "TLS", "RelayIO", "JSON"]),
         .target(name: "RelayIO", dependencies: ["CSystemShims"]),

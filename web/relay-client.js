@@ -519,6 +519,11 @@ export class RelayClient {
 
   _chatFinished(chat) {
     this.#chats.delete(chat.id);
+    this.#releaseHTTP(chat);
+  }
+
+  /** Stops a chat's HTTP request and its retry timer, if it has them. */
+  #releaseHTTP(chat) {
     this.#cancelTimer(chat.retryTimer);
     chat.retryTimer = null;
     if (chat.abort) {
@@ -606,13 +611,7 @@ export class RelayClient {
     for (const handle of [this.#reconnectTimer, this.#probeTimer]) this.#cancelTimer(handle);
     this.#reconnectTimer = this.#probeTimer = null;
     for (const chat of this.#chats.values()) {
-      this.#cancelTimer(chat.retryTimer);
-      chat.retryTimer = null;
-      if (chat.abort) {
-        chat.abort.abort();
-        this.#requests.delete(chat.abort);
-        chat.abort = null;
-      }
+      this.#releaseHTTP(chat);
       chat.via = null;
     }
   }

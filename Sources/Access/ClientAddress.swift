@@ -1,3 +1,4 @@
+import HTTP1
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,10 +27,10 @@ public enum ClientAddress {
         guard trustProxy else { return canonical(socketAddress) ?? socketAddress }
         if let forwardedFor {
             for entry in forwardedFor.split(separator: ",").reversed() {
-                if let address = canonical(host(ofPeer: trimmed(entry))) { return address }
+                if let address = canonical(host(ofPeer: entry.trimmingOWS())) { return address }
             }
         }
-        if let realIP, let address = canonical(host(ofPeer: trimmed(Substring(realIP)))) { return address }
+        if let realIP, let address = canonical(host(ofPeer: realIP.trimmingOWS())) { return address }
         return canonical(socketAddress) ?? socketAddress
     }
 
@@ -73,13 +74,6 @@ public enum ClientAddress {
         default:
             return false
         }
-    }
-
-    private static func trimmed(_ text: Substring) -> Substring {
-        var text = text
-        while let first = text.first, first == " " || first == "\t" { text.removeFirst() }
-        while let last = text.last, last == " " || last == "\t" { text.removeLast() }
-        return text
     }
 
     private static func presentation(family: Int32, _ address: inout in6_addr) -> String {

@@ -1,3 +1,5 @@
+import HTTP1
+
 extension ClientAuthenticator {
     /// The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1), or nil.
     ///
@@ -7,9 +9,7 @@ extension ClientAuthenticator {
     /// so a malformed header is treated like a missing one.
     public static func bearerToken(fromAuthorization header: String?) -> String? {
         guard let header else { return nil }
-        var bytes = Substring(header).utf8[...]
-        while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { bytes.removeFirst() }
-        while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { bytes.removeLast() }
+        let bytes = header.trimmingOWS().utf8
 
         let scheme = Array("bearer".utf8)
         guard bytes.count > scheme.count + 1 else { return nil }

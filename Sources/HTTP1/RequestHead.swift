@@ -64,4 +64,15 @@ public struct RequestHead: Sendable {
         guard let mark = target.firstIndex(of: "?") else { return nil }
         return target[target.index(after: mark)...]
     }
+
+    /// The first `name=value` in the query, as sent (still percent-encoded; "" for a bare
+    /// `name`), or nil.
+    public func queryValue(_ name: String) -> Substring? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.first == Substring(name) { return parts.count > 1 ? parts[1] : "" }
+        }
+        return nil
+    }
 }

@@ -152,7 +152,7 @@ public struct JSONValue: @unchecked Sendable {
         var index = 0
         func appendScalar(_ value: UInt32) {
             let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
-            output.append(contentsOf: Array(String(Character(scalar)).utf8))
+            output.append(contentsOf: scalar.utf8)
         }
         func hex4(at position: Int) -> UInt32? {
             guard position + 4 <= raw.count else { return nil }

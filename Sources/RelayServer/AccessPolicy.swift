@@ -12,11 +12,14 @@ final class AccessPolicy: Sendable {
     private let connectionRate: LockedKeyedRateLimiter<String>?
     private let streamsPerPrincipal: LockedConcurrencyLimiter<Principal>?
     private let chatRate: LockedKeyedRateLimiter<Principal>?
+    /// The admin token, held and compared as a static token is (by digest, in constant time).
+    private let admin: ClientAuthenticator?
     let metrics: RelayMetrics
 
     init(configuration: AccessConfiguration, metrics: RelayMetrics) {
         self.configuration = configuration
         self.metrics = metrics
+        admin = configuration.adminToken.map { ClientAuthenticator(staticTokens: [$0]) }
         connectionsPerIP = configuration.maxConnectionsPerIP.map { LockedConcurrencyLimiter(maximumPerKey: $0) }
         connectionRate = configuration.newConnectionsPerIPPerSecond.map {
             LockedKeyedRateLimiter(capacity: max(1, $0 * 2), refillPerSecond: $0, maximumKeys: 100_000)
@@ -50,9 +53,9 @@ final class AccessPolicy: Sendable {
     /// A connection's first request, from `ip`: within the per-IP limits? On success the
     /// caller must call `connectionClosed(ip)` when it closes.
     func admitConnection(from ip: String) -> AccessRejection? {
-        if let connectionRate, case .limited(let wait) = connectionRate.take(ip, now: Self.now) {
+        if let retryAfter = connectionRate?.take(ip, now: Self.now).retryAfterSeconds {
             return reject(AccessRejection(status: .tooManyRequests, code: "rate_limited",
-                                          message: "too many new connections from this address", retryAfter: max(1, Int(wait.rounded(.up))),
+                                          message: "too many new connections from this address", retryAfter: retryAfter,
                                           reason: "connection_rate"))
         }
         if let connectionsPerIP, !connectionsPerIP.acquire(ip) {
@@ -86,12 +89,12 @@ final class AccessPolicy: Sendable {
     /// `/metrics` and `/api/status`.
     func authorizeAdmin(_ request: HTTPRequest, path: Substring) -> AccessRejection? {
         if path == "/metrics", configuration.metricsPublic { return nil }
-        guard let adminToken = configuration.adminToken else {
+        guard let admin else {
             return reject(AccessRejection(status: .notFound, code: "not_found",
                                           message: "set --admin-token to use this endpoint", reason: "admin_disabled"))
         }
-        let presented = ClientAuthenticator.bearerToken(fromAuthorization: request.headers["Authorization"]) ?? ""
-        guard ConstantTimeText.equal(presented, adminToken) else {
+        let presented = ClientAuthenticator.bearerToken(fromAuthorization: request.headers["Authorization"])
+        guard case .success = admin.authenticate(token: presented, now: Self.now) else {
             return reject(AccessRejection(status: .unauthorized, code: "unauthorized", message: "the admin token is required",
                                           challenge: "Bearer realm=\"relayd-admin\"", reason: "admin_unauthorized"))
         }
@@ -113,13 +116,19 @@ final class AccessPolicy: Sendable {
                                           message: "too many chats streaming at once; wait for one to end", retryAfter: 1,
                                           reason: "streams_per_principal"))
         }
-        if let chatRate, case .limited(let wait) = chatRate.take(principal, now: Self.now) {
+        if let retryAfter = chatRate?.take(principal, now: Self.now).retryAfterSeconds {
             streamsPerPrincipal?.release(principal)
             return reject(AccessRejection(status: .tooManyRequests, code: "rate_limited",
-                                          message: "too many chats; try again in a moment", retryAfter: max(1, Int(wait.rounded(.up))),
+                                          message: "too many chats; try again in a moment", retryAfter: retryAfter,
                                           reason: "chat_rate"))
         }
         return nil
+    }
+
+    /// Shutdown has begun: no new chats (resumes and cancels go on).
+    func draining() -> AccessRejection {
+        reject(AccessRejection(status: .serviceUnavailable, code: "draining", message: "server restarting: send the chat again in a moment",
+                               retryAfter: 2, reason: "draining"))
     }
 
     func streamFinished(for principal: Principal) { streamsPerPrincipal?.release(principal) }
@@ -129,16 +138,5 @@ final class AccessPolicy: Sendable {
     func mayUse(_ stream: LiveStream, as principal: Principal?) -> Bool {
         guard authenticationEnabled else { return true }
         return stream.owner == nil || stream.owner == principal
-    }
-}
-
-/// Text compared in time that depends only on the presented length, not on where it differs.
-enum ConstantTimeText {
-    static func equal(_ presented: String, _ expected: String) -> Bool {
-        let a = Digest.sha256(Array(presented.utf8))
-        let b = Digest.sha256(Array(expected.utf8))
-        var difference: UInt8 = 0
-        for index in 0..<min(a.count, b.count) { difference |= a[index] ^ b[index] }
-        return difference == 0 && a.count == b.count
     }
 }

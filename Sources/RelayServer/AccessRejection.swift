@@ -30,7 +30,7 @@ struct AccessRejection: Error {
     }
 
     static func unauthorized(_ failure: AuthFailure) -> AccessRejection {
-        AccessRejection(status: .unauthorized, code: failure.code == "missing_token" ? "unauthorized" : failure.code,
+        AccessRejection(status: .unauthorized, code: failure.reason == .missingToken ? "unauthorized" : failure.code,
                         message: failure.message, challenge: failure.challenge, reason: "unauthorized")
     }
 }

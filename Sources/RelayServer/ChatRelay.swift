@@ -34,9 +34,7 @@ final class ChatRelay: Sendable {
         /// already has, so the provider is not called (nor billed) twice.
         case existing(LiveStream)
         case failed(ProviderError)
-        /// The server is shutting down: try again shortly (elsewhere).
-        case draining
-        /// A policy refused it (a rate or concurrency limit, a model not allowed).
+        /// A policy refused it (a rate or concurrency limit, a model not allowed, a drain).
         case rejected(AccessRejection)
     }
 
@@ -45,7 +43,7 @@ final class ChatRelay: Sendable {
         if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id), access.mayUse(existing, as: principal) {
             return .existing(existing)
         }
-        if isDraining { return .draining }
+        if isDraining { return .rejected(access.draining()) }
         guard let provider = providers.provider(named: request.provider) else {
             return .failed(ProviderError(.unknownProvider, "no provider named \(request.provider ?? "?") is configured; see GET /api/providers"))
         }
@@ -117,12 +115,25 @@ final class ChatRelay: Sendable {
         return .started(stream)
     }
 
+    /// A resume on either transport, counted and logged the same way. `replayed` is nil when
+    /// the stream was unknown or no longer whole.
+    func noteResume(_ transport: RelayMetrics.Transport, connectionID: UInt64, streamID: some StringProtocol,
+                    lastSeq: Int, replayed: Int?) {
+        metrics.resumed(transport, recovered: replayed != nil, replayed: replayed ?? 0)
+        logger.info("stream resumed", metadata: [
+            "relayd.conn": "\(connectionID)", "relayd.stream": "\(streamID.prefix(64))", "transport": "\(transport.rawValue)",
+            "last_seq": "\(lastSeq)", "outcome": "\(replayed != nil ? "recovered" : "expired")", "replayed": "\(replayed ?? 0)",
+        ])
+    }
+
+    static let expiredMessage = "this stream is no longer available; start the chat again"
+
     /// `stream_expired`: the stream is unknown, past its TTL, or no longer holds the events
     /// the client asked for.
     static func expired(_ streamID: String, id: String? = nil) -> String {
         var text = "{\"type\":\"error\""
         if let id { text += ",\"id\":\(JSONText.quote(id))" }
-        text += ",\"stream_id\":\(JSONText.quote(streamID)),\"code\":\"stream_expired\",\"message\":\"this stream is no longer available; start the chat again\",\"retryable\":false}"
+        text += ",\"stream_id\":\(JSONText.quote(streamID)),\"code\":\"stream_expired\",\"message\":\(JSONText.quote(expiredMessage)),\"retryable\":false}"
         return text
     }
 }
@@ -139,15 +150,10 @@ private final class ChunkPace: @unchecked Sendable {
     func chunk() {
         let now = ContinuousClock.now
         if let last {
-            metrics.interChunkGap.recordNanoseconds(Self.nanoseconds(last.duration(to: now)))
+            metrics.interChunkGap.recordNanoseconds(last.duration(to: now).nanoseconds)
         } else {
-            metrics.timeToFirstChunk.recordNanoseconds(Self.nanoseconds(started.duration(to: now)))
+            metrics.timeToFirstChunk.recordNanoseconds(started.duration(to: now).nanoseconds)
         }
         last = now
-    }
-
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

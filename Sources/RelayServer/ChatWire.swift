@@ -115,11 +115,11 @@ enum ChatWire {
     }
 
     /// An `error` event; `id` and `seq` when it belongs to a chat.
-    static func error(id: String?, seq: Int? = nil, _ error: ProviderError, code: String? = nil) -> String {
+    static func error(id: String?, seq: Int? = nil, _ error: ProviderError) -> String {
         var text = "{\"type\":\"error\""
         if let id { text += ",\"id\":\(JSONText.quote(id))" }
         if let seq { text += ",\"seq\":\(seq)" }
-        return text + ",\"code\":\"\(code ?? error.code.rawValue)\",\"message\":\(JSONText.quote(error.message)),\"retryable\":\(error.retryable)}"
+        return text + ",\"code\":\"\(error.code.rawValue)\",\"message\":\(JSONText.quote(error.message)),\"retryable\":\(error.retryable)}"
     }
 
     /// An unguessable stream id: 128 random bits, as 32 hex digits.

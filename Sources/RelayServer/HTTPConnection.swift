@@ -188,10 +188,11 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             clientIP = ip
         }
         request.clientIP = clientIP
-        if request.method != .options, let rejection = authorize(&request) {
+        let webSocket = context.webSocketRoutes[String(request.path)]
+        if request.method != .options, let rejection = authorize(&request, isWebSocket: webSocket != nil) {
             return responder.respond(rejection.response)
         }
-        if let webSocket = context.webSocketRoutes[String(request.path)], request.method != .options {
+        if let webSocket, request.method != .options {
             upgrade(request, responder, webSocket)
             return
         }
@@ -225,12 +226,11 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     /// WebSocket upgrades get their principal (a bearer token when clients authenticate, else
     /// the client's address). An upgrade without a token is let through: the session then
     /// wants an `auth` message first (browsers cannot set headers on WebSockets).
-    private func authorize(_ request: inout HTTPRequest) -> AccessRejection? {
+    private func authorize(_ request: inout HTTPRequest, isWebSocket: Bool) -> AccessRejection? {
         let path = request.path
         if path == "/metrics" || path == "/api/status" { return context.access.authorizeAdmin(request, path: path) }
-        let isWebSocket = context.webSocketRoutes[String(path)] != nil
         guard isWebSocket || path.hasPrefix("/api/") else { return nil }
-        let queryToken = isWebSocket ? request.head.query.flatMap { Self.queryValue($0, "token") } : nil
+        let queryToken = isWebSocket ? request.head.queryValue("token").flatMap { $0.isEmpty ? nil : PercentDecoding.decode($0) } : nil
         if isWebSocket, context.access.authenticationEnabled, queryToken == nil,
            request.headers["Authorization"] == nil {
             return nil
@@ -242,14 +242,6 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         case .failure(let rejection):
             return rejection
         }
-    }
-
-    private static func queryValue(_ query: Substring, _ name: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.first == Substring(name), parts.count > 1 { return PercentDecoding.decode(parts[1]) }
-        }
-        return nil
     }
 
     /// The opening handshake (RFC 6455 §4.2.2). The origin is checked against the CORS

@@ -45,7 +45,7 @@ final class InMemoryStreamStore: StreamStore {
 
     func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream {
         let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, loop: loop,
-                                maxBytes: configuration.maxStreamBytes, store: self)
+                                maxBytes: configuration.maxStreamBytes, detachTimeout: configuration.detachTimeout, store: self)
         state.withLock { state in
             state.streams[stream.id] = stream
             state.liveOrder.append(stream.id)
@@ -74,24 +74,20 @@ final class InMemoryStreamStore: StreamStore {
     func account(bytes delta: Int) {
         let total = totalBytes.add(delta, ordering: .relaxed).newValue
         guard total > configuration.maxTotalBytes else { return }
-        let (victims, toTrim): ([LiveStream], LiveStream?) = state.withLock { state in
-            var removed: [LiveStream] = []
+        let (freed, toTrim): (Int, LiveStream?) = state.withLock { state in
             var freed = 0
             while total - freed > configuration.maxTotalBytes, let id = state.popOldestFinished() {
-                if let stream = Self.remove(id, from: &state) {
-                    removed.append(stream)
-                    freed += stream.buffer.bytes + Self.streamOverhead
-                }
+                if let stream = Self.remove(id, from: &state) { freed += stream.buffer.bytes + Self.streamOverhead }
             }
             // Only live streams left: the oldest gives up its oldest events, as many as the
             // excess (its clients resuming from before them get stream_expired; clients
             // reading live lose nothing). One trim at a time; the next takes the next stream.
             guard total - freed > configuration.maxTotalBytes, let oldest = state.liveOrder.first,
-                  !trimScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return (removed, nil) }
+                  !trimScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return (freed, nil) }
             state.liveOrder.append(state.liveOrder.removeFirst())
-            return (removed, state.streams[oldest])
+            return (freed, state.streams[oldest])
         }
-        for stream in victims { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
+        if freed > 0 { totalBytes.subtract(freed, ordering: .relaxed) }
         guard let toTrim else { return }
         // Posted, never inline: trimming accounts again, and must not recurse into this.
         toTrim.loop.enqueue { [self] in
@@ -123,9 +119,9 @@ final class InMemoryStreamStore: StreamStore {
         if removed { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
     }
 
+    /// Only finished streams are removed, and `streamFinished` took them off `liveOrder`.
     private static func remove(_ id: String, from state: inout State) -> LiveStream? {
         guard let stream = state.streams.removeValue(forKey: id) else { return nil }
-        state.liveOrder.removeAll { $0 == id }
         if let key = state.clientKeys.removeValue(forKey: id), state.byClientChat[key] == id {
             state.byClientChat[key] = nil
         }

@@ -33,8 +33,11 @@ final class LiveStream: @unchecked Sendable {
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
     private var attachGeneration = 0
     private weak var store: (any StreamStore)?
+    /// How long the provider goes on with nobody attached.
+    private let detachTimeout: Double
 
-    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, store: any StreamStore) {
+    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, detachTimeout: Double, store: any StreamStore) {
+        self.detachTimeout = detachTimeout
         self.id = id
         self.chatID = chatID
         self.loop = loop
@@ -71,20 +74,28 @@ final class LiveStream: @unchecked Sendable {
     }
 
     /// Replays every event after `seq` (none when nil: from now on), then keeps `subscriber`
-    /// attached until the end. False when some of those events are no longer kept.
-    func attach(_ subscriber: StreamSubscriber, after seq: Int?) -> Bool {
+    /// attached until the end. Returns how many events were replayed, or nil (and attaches
+    /// nothing) when some of those events are no longer kept.
+    func attach(_ subscriber: StreamSubscriber, after seq: Int?) -> Int? {
+        var replayed = 0
         if let seq {
-            guard let replay = buffer.events(after: seq) else { return false }
+            guard let replay = buffer.events(after: seq) else { return nil }
             for event in replay { send(event, to: subscriber) }
+            replayed = replay.count
         }
         attachGeneration += 1
         if !finished { subscribers[ObjectIdentifier(subscriber)] = subscriber }
-        return true
+        return replayed
     }
 
     /// The subscriber's connection is gone. With nobody left, the provider is stopped after
-    /// `detachTimeout` unless someone comes back.
-    func detach(_ subscriber: StreamSubscriber, detachTimeout: Double) {
+    /// `detachTimeout` unless someone comes back. Callable from any loop: it hops to the
+    /// stream's own.
+    func detach(_ subscriber: StreamSubscriber) {
+        loop.execute { [self] in detachOnLoop(subscriber) }
+    }
+
+    private func detachOnLoop(_ subscriber: StreamSubscriber) {
         guard subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) != nil else { return }
         attachGeneration += 1
         guard subscribers.isEmpty, !finished else { return }

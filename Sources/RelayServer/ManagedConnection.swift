@@ -14,13 +14,6 @@ protocol ManagedConnection: AnyObject {
     func statusJSON(now: ContinuousClock.Instant) -> String
 }
 
-extension Duration {
-    /// Seconds with millisecond precision, for status documents.
-    var statusSeconds: String {
-        let (seconds, attoseconds) = components
-        return String(Double(seconds) + Double(attoseconds / 1_000_000_000_000_000) / 1000)
-    }
-}
 
 /// Close codes and the wait the client is told before coming back: spread over seconds, so
 /// 10,000 clients told at once do not reconnect in the same instant.

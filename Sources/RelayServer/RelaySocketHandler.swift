@@ -48,10 +48,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         // The streams go on: the client may resume them. Nobody attached for the detach
         // timeout stops the provider.
         guard let subscription else { return }
-        let timeout = relay.store.configuration.detachTimeout
-        for stream in attached.values {
-            stream.loop.execute { stream.detach(subscription, detachTimeout: timeout) }
-        }
+        for stream in attached.values { stream.detach(subscription) }
         attached.removeAll()
     }
 
@@ -147,10 +144,6 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         switch relay.start(request, clientID: clientID, principal: principal, connectionID: session.id, on: session.loop) {
         case .rejected(let rejection):
             session.send(text: rejection.event(id: request.id))
-        case .draining:
-            relay.metrics.rejected("draining")
-            session.send(text: ChatWire.error(id: request.id, ProviderError(.upstreamUnavailable, "server restarting: send the chat again in a moment", retryable: true),
-                                              code: "draining"))
         case .failed(let error):
             session.send(text: ChatWire.error(id: request.id, error))
         case .started(let stream), .existing(let stream):
@@ -168,10 +161,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer of -1 or more"))
         }
         guard let stream = relay.store.stream(streamID) else {
-            relay.metrics.resumed(.websocket, recovered: false, replayed: 0)
-            context.logger.info("stream resumed", metadata: [
-                "relayd.conn": "\(session.id)", "relayd.stream": "\(streamID.prefix(64))", "transport": "websocket", "outcome": "expired",
-            ])
+            relay.noteResume(.websocket, connectionID: session.id, streamID: streamID, lastSeq: lastSeq, replayed: nil)
             return session.send(text: ChatRelay.expired(streamID))
         }
         guard relay.access.mayUse(stream, as: principal) else {
@@ -185,19 +175,12 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard let subscription else { return }
         attached[stream.id] = stream
         let loop = session.loop
-        let metrics = relay.metrics
-        let logger = context.logger
+        let relay = self.relay
+        let connectionID = session.id
         stream.loop.execute {
-            let recovered = stream.attach(subscription, after: seq)
-            if isResume {
-                let replayed = recovered ? stream.buffer.lastSeq - (seq ?? stream.buffer.lastSeq) : 0
-                metrics.resumed(.websocket, recovered: recovered, replayed: replayed)
-                logger.info("stream resumed", metadata: [
-                    "relayd.conn": "\(session.id)", "relayd.stream": "\(stream.id)", "transport": "websocket",
-                    "last_seq": "\(seq ?? -1)", "outcome": "\(recovered ? "recovered" : "expired")", "replayed": "\(replayed)",
-                ])
-            }
-            guard !recovered else { return }
+            let replayed = stream.attach(subscription, after: seq)
+            if isResume { relay.noteResume(.websocket, connectionID: connectionID, streamID: stream.id, lastSeq: seq ?? -1, replayed: replayed) }
+            guard replayed == nil else { return }
             loop.execute {
                 subscription.handler?.streamEnded(stream.id, session: subscription.session)
                 subscription.session?.send(text: ChatRelay.expired(stream.id, id: stream.chatID))

@@ -28,14 +28,19 @@ public struct Router: Sendable {
         prefixRoutes[prefix, default: [:]][method] = handler
     }
 
-    private func methods(for path: Substring) -> [HTTPMethod: RouteHandler]? {
-        if let methods = routes[String(path)] { return methods }
+    /// The route a path belongs to: its handlers, and its pattern (the path itself, or the
+    /// prefix plus `{id}`).
+    private func match(_ path: Substring) -> (pattern: String, methods: [HTTPMethod: RouteHandler])? {
+        let exact = String(path)
+        if let methods = routes[exact] { return (exact, methods) }
         for (prefix, methods) in prefixRoutes where path.hasPrefix(prefix) {
             let rest = path.dropFirst(prefix.count)
-            if !rest.isEmpty, !rest.contains("/") { return methods }
+            if !rest.isEmpty, !rest.contains("/") { return (prefix + "{id}", methods) }
         }
         return nil
     }
+
+    private func methods(for path: Substring) -> [HTTPMethod: RouteHandler]? { match(path)?.methods }
 
     public func resolve(_ method: HTTPMethod, _ path: Substring) -> Resolution {
         guard let methods = methods(for: path) else { return .notFound }
@@ -47,14 +52,7 @@ public struct Router: Sendable {
 
     /// The route a path belongs to, as a metric label: the path itself for exact routes, the
     /// prefix plus `{id}` for prefix routes, `unmatched` otherwise (so clients cannot mint labels).
-    public func label(for path: Substring) -> String {
-        if routes[String(path)] != nil { return String(path) }
-        for prefix in prefixRoutes.keys where path.hasPrefix(prefix) {
-            let rest = path.dropFirst(prefix.count)
-            if !rest.isEmpty, !rest.contains("/") { return prefix + "{id}" }
-        }
-        return "unmatched"
-    }
+    public func label(for path: Substring) -> String { match(path)?.pattern ?? "unmatched" }
 
     /// The `Allow` value for a path (RFC 9110 §10.2.1), or nil when there is no such path.
     public func allow(for path: Substring) -> String? {

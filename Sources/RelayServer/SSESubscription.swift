@@ -76,7 +76,7 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
             return armPing(after: configuration.pingInterval)
         }
         let left = interval - quiet
-        armPing(after: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+        armPing(after: left.seconds)
     }
 
     private func rollover() {

@@ -46,10 +46,6 @@ struct StreamHTTPRoutes {
             switch relay.start(chat, clientID: clientID, principal: request.principal, connectionID: request.connectionID, on: responder.loop) {
             case .rejected(let rejection): responder.respond(rejection.response)
             case .failed(let error): responder.respond(Self.errorResponse(error))
-            case .draining:
-                relay.metrics.rejected("draining")
-                responder.respond(.error(.serviceUnavailable, code: "draining", message: "server restarting: send the chat again in a moment",
-                                         headers: ["Retry-After": "2"]))
             case .started(let stream), .existing(let stream): use(stream)
             }
         }
@@ -62,14 +58,14 @@ struct StreamHTTPRoutes {
     private func resume(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let streamID = String(request.path.dropFirst("/api/streams/".count))
         var after = -1
-        if let text = request.headers["Last-Event-ID"] ?? request.head.query.flatMap({ queryValue($0, "after") }) {
+        if let text = request.headers["Last-Event-ID"] ?? request.head.queryValue("after").map(String.init) {
             guard let value = Int(text.trimmingOWS()), value >= -1 else {
                 return responder.respond(.error(.badRequest, code: "bad_request", message: "Last-Event-ID or after must be a seq"))
             }
             after = value
         }
         guard let stream = relay.store.stream(streamID) else {
-            relay.metrics.resumed(.sse, recovered: false, replayed: 0)
+            relay.noteResume(.sse, connectionID: request.connectionID, streamID: streamID, lastSeq: after, replayed: nil)
             return responder.respond(Self.expired(streamID))
         }
         guard relay.access.mayUse(stream, as: request.principal) else { return responder.respond(Self.notYours) }
@@ -87,12 +83,11 @@ struct StreamHTTPRoutes {
     }
 
     private func complete(_ request: HTTPRequest, _ responder: HTTPResponder) {
-        let detachTimeout = relay.store.configuration.detachTimeout
         startChat(request, responder) { stream in
             let collector = AnswerCollector(responder: responder, streamID: stream.id)
-            responder.onClose { stream.loop.execute { stream.detach(collector, detachTimeout: detachTimeout) } }
+            responder.onClose { stream.detach(collector) }
             stream.loop.execute {
-                if !stream.attach(collector, after: -1) { responder.respond(Self.expired(stream.id)) }
+                if stream.attach(collector, after: -1) == nil { responder.respond(Self.expired(stream.id)) }
             }
         }
     }
@@ -100,26 +95,17 @@ struct StreamHTTPRoutes {
     /// Sends the stream after `seq` as SSE on `responder`, or 410 when it cannot.
     private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder, isResume: Bool = false) {
         let subscription = SSESubscription(responder: responder, streamID: stream.id, configuration: configuration)
-        let detachTimeout = relay.store.configuration.detachTimeout
         responder.onClose {
             subscription.stop()
-            stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) }
+            stream.detach(subscription)
         }
-        subscription.onRollover = { stream.loop.execute { stream.detach(subscription, detachTimeout: detachTimeout) } }
-        let metrics = relay.metrics
-        let logger = relay.logger
+        subscription.onRollover = { stream.detach(subscription) }
+        let relay = self.relay
         let connectionID = responder.request.connectionID
         stream.loop.execute {
-            let recovered = stream.attach(subscription, after: seq)
-            if isResume {
-                let replayed = recovered ? stream.buffer.lastSeq - seq : 0
-                metrics.resumed(.sse, recovered: recovered, replayed: replayed)
-                logger.info("stream resumed", metadata: [
-                    "relayd.conn": "\(connectionID)", "relayd.stream": "\(stream.id)", "transport": "sse",
-                    "last_seq": "\(seq)", "outcome": "\(recovered ? "recovered" : "expired")", "replayed": "\(replayed)",
-                ])
-            }
-            guard recovered else { return responder.respond(Self.expired(stream.id)) }
+            let replayed = stream.attach(subscription, after: seq)
+            if isResume { relay.noteResume(.sse, connectionID: connectionID, streamID: stream.id, lastSeq: seq, replayed: replayed) }
+            guard replayed != nil else { return responder.respond(Self.expired(stream.id)) }
             let finished = stream.finished
             subscription.loop.execute { subscription.attached(streamFinished: finished) }
         }
@@ -129,16 +115,8 @@ struct StreamHTTPRoutes {
         .error(.forbidden, code: "forbidden", message: "this stream was started by another client")
     }
 
-    private func queryValue(_ query: Substring, _ name: String) -> String? {
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.first == Substring(name) { return parts.count > 1 ? String(parts[1]) : "" }
-        }
-        return nil
-    }
-
     static func expired(_ streamID: String) -> HTTPResponse {
-        .error(.gone, code: "stream_expired", message: "this stream is no longer available; start the chat again")
+        .error(.gone, code: "stream_expired", message: ChatRelay.expiredMessage)
     }
 
     /// A chat that could not start, as an HTTP error with relayd's code.

@@ -25,20 +25,9 @@ public struct ReplayBuffer: Sendable {
     @discardableResult
     public mutating func append(_ event: StreamEvent) -> Int {
         precondition(event.seq == lastSeq + 1, "seq \(event.seq) after \(lastSeq)")
-        let before = bytes
         events.append(event)
         bytes += event.cost
-        // Keep at least the newest event: a stream always knows how it ended.
-        while bytes > maxBytes, count > 1 {
-            bytes -= events[head].cost
-            droppedThrough = events[head].seq
-            head += 1
-        }
-        if head > 64, head * 2 > events.count {
-            events.removeFirst(head)
-            head = 0
-        }
-        return bytes - before
+        return event.cost + trim(toBytes: maxBytes)
     }
 
     /// Drops the oldest events until at most `limit` bytes are kept (never the newest event),
@@ -46,10 +35,15 @@ public struct ReplayBuffer: Sendable {
     @discardableResult
     public mutating func trim(toBytes limit: Int) -> Int {
         let before = bytes
+        // Keep at least the newest event: a stream always knows how it ended.
         while bytes > limit, count > 1 {
             bytes -= events[head].cost
             droppedThrough = events[head].seq
             head += 1
+        }
+        if head > 64, head * 2 > events.count {
+            events.removeFirst(head)
+            head = 0
         }
         return bytes - before
     }

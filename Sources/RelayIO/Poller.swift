@@ -75,33 +75,30 @@ final class Poller: @unchecked Sendable {
         return event
     }
 
-    /// Waits up to `timeout` ms (-1: until something is ready) and handles what is ready,
-    /// batch after batch until the ready list is empty. Each batch ends (and its output is
-    /// flushed, see `EventLoop.atEndOfTurn`) before the next is taken: with 1,000 paced
-    /// streams one unbounded batch made the first chunk in it wait for every other socket's
-    /// work before leaving.
+    /// Waits up to `timeout` ms (-1: until something is ready) and handles one batch of at
+    /// most `maxEvents` ready sockets, each given one read (at most the loop's read buffer)
+    /// and one write. One batch and no more: the loop runs its due timers and posted work
+    /// between batches, so busy sockets cannot starve them (when this went on while batches
+    /// came back full, 32 busy sockets froze every timer of their loop: timeouts, pings,
+    /// upstream deadlines). Sockets left ready are reported again by the next wait
+    /// (level-triggered), and epoll hands them out round-robin.
     func poll(timeout: Int32) {
-        var wait = timeout
-        while true {
-            let count = epoll_wait(epollFD, events, maxEvents, wait)
-            if count <= 0 { return } // nothing, or EINTR: the loop comes back
-            wait = 0
-            onBatchStart()
-            defer { onBatchEnd() }
-            for index in 0..<Int(count) {
-                let event = events[index]
-                let fd = Int(UInt32(truncatingIfNeeded: event.data.u64))
-                let generation = UInt32(truncatingIfNeeded: event.data.u64 >> 32)
-                guard fd < clients.count, let entry = clients[fd], entry.generation == generation else { continue }
-                let mask = event.events
-                if mask & (EPOLLOUT.rawValue) != 0 { entry.client.pollerWritable() }
-                if mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-                    // The client may have closed in pollerWritable; re-check.
-                    guard let again = clients[fd], again.generation == generation else { continue }
-                    again.client.pollerReadable()
-                }
+        let count = epoll_wait(epollFD, events, maxEvents, timeout)
+        if count <= 0 { return } // nothing, or EINTR: the loop comes back
+        onBatchStart()
+        defer { onBatchEnd() }
+        for index in 0..<Int(count) {
+            let event = events[index]
+            let fd = Int(UInt32(truncatingIfNeeded: event.data.u64))
+            let generation = UInt32(truncatingIfNeeded: event.data.u64 >> 32)
+            guard fd < clients.count, let entry = clients[fd], entry.generation == generation else { continue }
+            let mask = event.events
+            if mask & (EPOLLOUT.rawValue) != 0 { entry.client.pollerWritable() }
+            if mask & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+                // The client may have closed in pollerWritable; re-check.
+                guard let again = clients[fd], again.generation == generation else { continue }
+                again.client.pollerReadable()
             }
-            if count < maxEvents { return }
         }
     }
 }

@@ -93,6 +93,18 @@ enum ChatWire {
         return .success(value)
     }
 
+    /// The seqs a client may resume after (`last_seq`, `Last-Event-ID`, `?after=`): -1 (from
+    /// the start) up to a bound no stream reaches (2^31 events at ~100 bytes each is 200 GB).
+    /// Checked where the number enters, so nothing downstream does arithmetic on `Int.max`.
+    static let resumableSeqs = -1...Int(Int32.max)
+
+    /// A resume seq written as text (an HTTP header or query value), or nil when it is not
+    /// a plain decimal integer in `resumableSeqs`.
+    static func resumeSeq(_ text: some StringProtocol) -> Int? {
+        guard let value = Int(text), resumableSeqs.contains(value) else { return nil }
+        return value
+    }
+
     private static let invalidClientID = ProviderError(.badRequest, "\"client_id\" must be a string of 1 to 200 bytes")
 
     static func start(id: String, streamID: String, provider: String, model: String) -> String {

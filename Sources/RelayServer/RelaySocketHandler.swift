@@ -114,7 +114,8 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         context.metrics.heartbeatsReceived.increment()
         let echoed: String
         if let timestamp, timestamp.kind == .number {
-            echoed = timestamp.int.map(String.init) ?? timestamp.double.map { String($0) } ?? "null"
+            // `1e999` is valid JSON but an infinite Double, which would print as `inf`.
+            echoed = timestamp.int.map(String.init) ?? timestamp.double.flatMap { $0.isFinite ? String($0) : nil } ?? "null"
         } else {
             echoed = "null"
         }
@@ -157,8 +158,8 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             return session.send(text: Self.error("bad_request", "resume needs \"stream_id\""))
         }
         let lastSeq = object["last_seq"].map { $0.int ?? -2 } ?? -1
-        guard lastSeq >= -1 else {
-            return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer of -1 or more"))
+        guard ChatWire.resumableSeqs.contains(lastSeq) else {
+            return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer from -1 to \(ChatWire.resumableSeqs.upperBound)"))
         }
         guard let stream = relay.store.stream(streamID) else {
             relay.noteResume(.websocket, connectionID: session.id, streamID: streamID, lastSeq: lastSeq, replayed: nil)

@@ -59,8 +59,9 @@ struct StreamHTTPRoutes {
         let streamID = String(request.path.dropFirst("/api/streams/".count))
         var after = -1
         if let text = request.headers["Last-Event-ID"] ?? request.head.queryValue("after").map(String.init) {
-            guard let value = Int(text.trimmingOWS()), value >= -1 else {
-                return responder.respond(.error(.badRequest, code: "bad_request", message: "Last-Event-ID or after must be a seq"))
+            guard let value = ChatWire.resumeSeq(text.trimmingOWS()) else {
+                return responder.respond(.error(.badRequest, code: "bad_request",
+                                                message: "Last-Event-ID or after must be a seq from -1 to \(ChatWire.resumableSeqs.upperBound)"))
             }
             after = value
         }

@@ -52,6 +52,8 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
     private let openedAt = ContinuousClock.now
     /// Called once when the connection closes (releases what the connection held).
     var onClose: (() -> Void)?
+    /// Input is not read while the client's output is backed up (see `readMessages`).
+    private var readingPaused = false
 
     init(connection: Connection, request: HTTPRequest, deflate: PermessageDeflate?, configuration: WebSocketConfiguration,
          handler: WebSocketHandler, context: ServerContext, loopContext: LoopContext) {
@@ -117,7 +119,14 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         connection.close()
     }
 
-    public func connectionDidDrainOutbound(_ connection: Connection) {}
+    /// The client read what was backed up: take its input again.
+    public func connectionDidDrainOutbound(_ connection: Connection) {
+        guard readingPaused, state != .closed else { return }
+        readingPaused = false
+        connection.setReading(true)
+        readMessages()
+        connection.flush()
+    }
 
     public func connectionDidClose(_ connection: Connection) {
         state = .closed
@@ -139,8 +148,22 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
 
     // MARK: Reading
 
+    /// Handles the buffered frames, one message at a time, while the client reads what they
+    /// produce. Once its unsent output passes the high watermark, input is no longer read
+    /// (backpressure): a client that sends pings, or anything else that is answered, and
+    /// never reads the answers cannot make relayd buffer them. Reading resumes when the
+    /// socket drains; a client that never drains is dropped by the dead-peer rule.
     private func readMessages() {
-        while state != .closed {
+        while state != .closed, !readingPaused {
+            if connection.outboundByteCount >= context.configuration.outboundHighWatermark {
+                connection.flush()
+                if connection.isClosed { return }
+                if connection.outboundByteCount >= context.configuration.outboundHighWatermark {
+                    readingPaused = true
+                    connection.setReading(false)
+                    return
+                }
+            }
             let message: WebSocketMessage?
             do {
                 message = try reader.next()
@@ -199,7 +222,6 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         } else {
             writeFrame(opcode, payload)
         }
-        connection.flushAtEndOfTurn { [self] in checkBacklog() }
     }
 
     private func checkBacklog() {
@@ -215,8 +237,11 @@ public final class WebSocketSession: ConnectionDelegate, ManagedConnection, @unc
         }
     }
 
+    /// Every frame leaves through here, control frames included, so every byte queued for
+    /// the client counts toward `maxOutboundBytes`.
     private func writeFrame(_ opcode: Opcode, _ payload: [UInt8], rsv1: Bool = false) {
         connection.write { output in FrameEncoder.append(opcode: opcode, payload: payload, rsv1: rsv1, to: &output) }
+        connection.flushAtEndOfTurn { [self] in checkBacklog() }
     }
 
     private func startClose(_ code: CloseCode, reason: String) {

@@ -48,12 +48,15 @@ public struct ReplayBuffer: Sendable {
         return bytes - before
     }
 
-    /// Every event with `seq > after`, or nil when some of them were dropped.
+    /// Every event with `seq > after`, or nil when some of them were dropped. `seq` may be
+    /// any `Int` (it comes from a client): past the last event there is nothing to replay,
+    /// and no arithmetic is done on it before that is known.
     public func events(after seq: Int) -> [StreamEvent]? {
         guard seq >= droppedThrough else { return nil }
-        let first = events[head...].first?.seq ?? 0
-        let start = head + max(0, seq + 1 - first)
-        guard start < events.count else { return [] }
+        guard seq < lastSeq else { return [] }
+        // Here droppedThrough <= seq < lastSeq, so both differences below are small.
+        let first = events[head].seq
+        let start = seq < first ? head : head + (seq - first + 1)
         return Array(events[start...])
     }
 }

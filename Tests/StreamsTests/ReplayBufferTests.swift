@@ -16,6 +16,11 @@ struct ReplayBufferTests {
         #expect(buffer.events(after: 7)?.map(\.seq) == [8, 9, 10])
         #expect(buffer.events(after: 10)?.isEmpty == true)
         #expect(buffer.events(after: 99)?.isEmpty == true, "a client ahead of us gets nothing, not an error")
+        // Seqs come from clients: the extremes must not trap (`seq + 1` overflowed here).
+        #expect(buffer.events(after: Int.max)?.isEmpty == true)
+        #expect(buffer.events(after: Int.max - 1)?.isEmpty == true)
+        #expect(buffer.events(after: Int.min) == nil)
+        #expect(ReplayBuffer(maxBytes: 1024).events(after: Int.max)?.isEmpty == true)
         #expect(!buffer.isFinished)
         buffer.append(StreamEvent(seq: 11, kind: .done, json: "{}"))
         #expect(buffer.isFinished)

@@ -1,0 +1,267 @@
+"""Hostile clients against the relayd binary: one check per finding of the hardening review.
+
+    python3 hardening_session.py RELAYD_BINARY CHECK
+
+Each check starts its own relayd on a free loopback port, attacks it the way the finding
+describes, and asserts that relayd answers with a clear error, stays bounded, and keeps
+serving everyone else. Prints `OK CHECK` on success; any failure raises (exit 1).
+"""
+import asyncio
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import httpx
+import websockets
+
+BINARY = sys.argv[1]
+CHAT = {"provider": "demo", "messages": [{"role": "user", "content": "hello"}]}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Relayd:
+    def __init__(self, arguments=(), environment=None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}/ws"
+        env = {"PATH": "/usr/bin:/bin", **(environment or {})}
+        self.process = subprocess.Popen([BINARY, "--host", "127.0.0.1", "--port", str(self.port), *arguments],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for _ in range(200):
+            try:
+                httpx.get(self.base + "/health", timeout=0.5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("relayd did not start: " + self.stop())
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def rss_kib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            _, errors = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, errors = self.process.communicate()
+        return errors.decode(errors="replace")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        status = self.process.poll()
+        log = self.stop()
+        if exc[0] is None:
+            assert status is None, f"relayd exited with {status} during the check:\n{log[-4000:]}"
+
+
+# Raw WebSocket: what a hostile client sends, byte for byte (the websockets library would
+# answer pings and read for us).
+
+def ws_connect_raw(port, path="/ws", extra_headers=""):
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra_headers}\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        piece = sock.recv(4096)
+        assert piece, "closed during the handshake"
+        head += piece
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock, head.split(b"\r\n\r\n", 1)[1]
+
+
+def frame(opcode, payload=b"", fin=True):
+    mask = os.urandom(4)
+    first = (0x80 if fin else 0) | opcode
+    length = len(payload)
+    if length < 126:
+        head = struct.pack("!BB", first, 0x80 | length)
+    elif length < 65536:
+        head = struct.pack("!BBH", first, 0x80 | 126, length)
+    else:
+        head = struct.pack("!BBQ", first, 0x80 | 127, length)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def read_frames(sock, buffered=b"", until=None, timeout=10):
+    """Reads server frames until `until(opcode, payload)` is true; returns them all."""
+    frames, data = [], buffered
+    deadline = time.time() + timeout
+    while True:
+        while len(data) >= 2:
+            length, offset = data[1] & 0x7F, 2
+            if length == 126:
+                if len(data) < 4:
+                    break
+                length, offset = struct.unpack("!H", data[2:4])[0], 4
+            elif length == 127:
+                if len(data) < 10:
+                    break
+                length, offset = struct.unpack("!Q", data[2:10])[0], 10
+            if len(data) < offset + length:
+                break
+            opcode, payload = data[0] & 0x0F, data[offset:offset + length]
+            data = data[offset + length:]
+            frames.append((opcode, payload))
+            if until and until(opcode, payload):
+                return frames
+        if time.time() > deadline:
+            raise AssertionError(f"timed out; frames so far: {frames[-5:]}")
+        sock.settimeout(max(0.05, deadline - time.time()))
+        piece = sock.recv(65536)
+        if not piece:
+            return frames
+        data += piece
+
+
+def json_messages(frames):
+    return [json.loads(payload) for opcode, payload in frames if opcode == 1]
+
+
+# Checks
+
+def resume_overflow():
+    """Finding 1: a resume after Int.max (and other out-of-range seqs) is a 400 / an error
+    event, never a trap that ends every stream."""
+    with Relayd(["--demo-tokens-per-second", "200"]) as relayd:
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            done = client.post("/api/chat", json={"id": "a", **CHAT})
+            assert done.status_code == 200, done.text
+            stream_id = done.json()["stream_id"]
+            for value in ("9223372036854775807", "9223372036854775808", "-9223372036854775808", "-2", "2147483648", "1e3", "x"):
+                for request in (dict(headers={"Last-Event-ID": value}), dict(params={"after": value})):
+                    response = client.get(f"/api/streams/{stream_id}", **request)
+                    assert response.status_code == 400, (value, request, response.status_code, response.text)
+                    assert response.json()["error"]["code"] == "bad_request", response.text
+            # In range but past the end: nothing to replay, the stream is finished.
+            response = client.get(f"/api/streams/{stream_id}", params={"after": "2147483647"})
+            assert response.status_code == 200, response.text
+            assert "event: chunk" not in response.text, response.text
+
+        async def websocket():
+            async with websockets.connect(relayd.ws, compression=None) as ws:
+                for value in (9223372036854775807, 92233720368547758070, -9223372036854775808, 1e300, -2, 2**31):
+                    await ws.send(json.dumps({"type": "resume", "stream_id": stream_id, "last_seq": value}))
+                    reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    assert reply["type"] == "error" and reply["code"] == "bad_request", (value, reply)
+                await ws.send('{"type":"heartbeat","timestamp":1e999}')
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert reply["type"] == "heartbeat_ack" and reply["timestamp"] is None, reply
+        asyncio.run(websocket())
+        assert relayd.alive()
+        assert httpx.get(relayd.base + "/health", timeout=5).status_code == 200
+
+
+def ping_flood():
+    """Finding 2: a client that sends pings and never reads their pongs. relayd stops reading
+    it once its output is backed up (backpressure) instead of queueing pongs without bound;
+    its memory stays flat and everyone else is still served."""
+    with Relayd(["--ws-ping-interval", "60"]) as relayd:
+        before = relayd.rss_kib()
+        sock, _ = ws_connect_raw(relayd.port)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # read nothing, hold little
+        flood = frame(0x9, b"p" * 125) * 4096  # 0.5 MiB of pings per send
+        sock.setblocking(False)
+        sent, deadline = 0, time.time() + 6
+        while time.time() < deadline and sent < 400 << 20:
+            try:
+                # Whole frames only: a partial send continues where it stopped.
+                sent += sock.send(flood[sent % len(flood):])
+            except BlockingIOError:
+                time.sleep(0.01)  # relayd stopped reading us: that is the point
+        time.sleep(1)  # whatever was read is handled by now
+        grown = relayd.rss_kib() - before
+        # Before the fix every ping became a queued pong: hundreds of MiB in these seconds.
+        assert grown < 24 * 1024, f"RSS grew by {grown} KiB after {sent >> 20} MiB of pings"
+        assert sent < 64 << 20, f"relayd read {sent >> 20} MiB of pings from a client that reads nothing"
+
+        async def other_client():
+            async with websockets.connect(relayd.ws, compression=None) as ws:
+                started = time.time()
+                await ws.send('{"type":"heartbeat","timestamp":1}')
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert reply["type"] == "heartbeat_ack", reply
+                return time.time() - started
+        elapsed = asyncio.run(other_client())
+        assert elapsed < 1, elapsed
+        sock.close()
+        assert relayd.alive()
+
+
+def loop_starvation():
+    """Finding 3: 64 sockets that never stop sending (unsolicited pongs, which need no answer)
+    on one event loop. Its timers (here the header timeout) and other sockets still run."""
+    with Relayd(["--loops", "1", "--header-timeout", "1", "--ws-ping-interval", "60"]) as relayd:
+        socks = [ws_connect_raw(relayd.port)[0] for _ in range(64)]
+        flood = bytes(frame(0xA, b"q" * 125)) * 2048
+        for sock in socks:
+            sock.setblocking(False)
+        stop = time.time() + 10
+        import threading
+
+        offsets = {sock: 0 for sock in socks}
+
+        def pump(mine):
+            while time.time() < stop:
+                for sock in mine:
+                    try:
+                        # Whole frames only: a partial send continues where it stopped.
+                        offsets[sock] = (offsets[sock] + sock.send(flood[offsets[sock]:])) % len(flood)
+                    except (BlockingIOError, OSError):
+                        pass
+        pumps = [threading.Thread(target=pump, args=(socks[half::2],), daemon=True) for half in range(2)]
+        for thread in pumps:
+            thread.start()
+        time.sleep(1)
+        started = time.time()
+        slow = socket.create_connection(("127.0.0.1", relayd.port), timeout=8)
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # never finished
+        answer = slow.recv(4096)
+        waited = time.time() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        # The sweep runs every second: 1 s of timeout, up to 1 s to notice it, some slack.
+        assert waited < 4, f"the header timeout fired after {waited:.1f} s"
+
+        async def heartbeat():
+            async with websockets.connect(relayd.ws, compression=None, open_timeout=5) as ws:
+                started = time.time()
+                await ws.send('{"type":"heartbeat","timestamp":1}')
+                await asyncio.wait_for(ws.recv(), 5)
+                return time.time() - started
+        assert asyncio.run(heartbeat()) < 1
+        stop = 0
+        for thread in pumps:
+            thread.join()
+        assert relayd.alive()
+
+
+CHECKS = {
+    "resume-overflow": resume_overflow,
+    "ping-flood": ping_flood,
+    "loop-starvation": loop_starvation,
+}
+
+if __name__ == "__main__":
+    name = sys.argv[2]
+    CHECKS[name]()
+    print("OK", name)

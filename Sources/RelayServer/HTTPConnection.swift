@@ -60,7 +60,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         inputClosed = true
         if exchange != nil {
             // The client left while its request was being answered (a closed tab, a
-            // cancelled fetch): abort, so the route's onClose stops whatever it started.
+            // cancelled fetch): abort, so the route's onEnd handlers stop whatever it started.
             connection.close()
             return
         }
@@ -81,7 +81,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         context.openConnections.subtract(1, ordering: .relaxed)
         context.metrics.connectionClosed(transport)
         if let clientIP { context.access.connectionClosed(from: clientIP) }
-        exchange?.end(closed: true)
+        exchange?.end()
         exchange = nil
         if context.logsTrace {
             context.logger.trace("connection closed", metadata: ["relayd.conn": "\(connection.id)"])
@@ -269,7 +269,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             accepted = value
         }
         exchange = nil
-        responder.end(closed: false)
+        responder.end()
         upgraded = true
         context.metrics.request(route: String(request.path), status: 101) // a configured WebSocket path
         context.metrics.connectionSwitched(from: transport, to: .websocket)
@@ -411,7 +411,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             ])
         }
         exchange = nil
-        responder.end(closed: false)
+        responder.end()
         if !keepAlive {
             closing = true
             connection.closeAfterFlush()

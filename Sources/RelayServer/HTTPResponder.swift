@@ -10,14 +10,12 @@ public final class HTTPResponder: @unchecked Sendable {
     let loop: EventLoop
     /// Set on the loop; cleared when the exchange ends.
     weak var connection: HTTPConnection?
-    private var closeHandlers: [@Sendable () -> Void] = []
+    private var endHandlers: [@Sendable () -> Void] = []
     private var drainHandler: (@Sendable () -> Void)?
     private var drainDeadlineHandler: (@Sendable () -> Void)?
     /// Touched on the loop only.
     var status: HTTPStatus?
     var ended = false
-    /// The connection closed before the response ended.
-    private var closedEarly = false
 
     init(request: HTTPRequest, loop: EventLoop, connection: HTTPConnection) {
         self.request = request
@@ -63,11 +61,14 @@ public final class HTTPResponder: @unchecked Sendable {
         }
     }
 
-    /// Called once if the connection closes before the response ended (the client left, or
-    /// could not keep up), on the connection's loop. Producers stop there.
-    public func onClose(_ handler: @escaping @Sendable () -> Void) {
+    /// Called once when the exchange ends, however it ends: the response finished, or the
+    /// connection closed first (the client left, or could not keep up). On the connection's
+    /// loop. Producers let go of the response there; a handler that ran only on an early
+    /// close left a subscriber attached after a response that ended by itself (`HEAD` of a
+    /// stream ends at its head).
+    public func onEnd(_ handler: @escaping @Sendable () -> Void) {
         loop.execute { [self] in
-            if closedEarly { handler() } else if !ended { closeHandlers.append(handler) }
+            if ended { handler() } else { endHandlers.append(handler) }
         }
     }
 
@@ -91,16 +92,15 @@ public final class HTTPResponder: @unchecked Sendable {
         handler?()
     }
 
-    /// The exchange is over (finished, or the connection closed).
-    func end(closed: Bool) {
+    /// The exchange is over (finished, or the connection closed): the end handlers run.
+    func end() {
         guard !ended else { return }
         ended = true
-        closedEarly = closed
         connection = nil
         drainHandler = nil
         drainDeadlineHandler = nil
-        let handlers = closeHandlers
-        closeHandlers = []
-        if closed { handlers.forEach { $0() } }
+        let handlers = endHandlers
+        endHandlers = []
+        handlers.forEach { $0() }
     }
 }

@@ -86,7 +86,7 @@ struct StreamHTTPRoutes {
     private func complete(_ request: HTTPRequest, _ responder: HTTPResponder) {
         startChat(request, responder) { stream in
             let collector = AnswerCollector(responder: responder, streamID: stream.id)
-            responder.onClose { stream.detach(collector) }
+            responder.onEnd { stream.detach(collector) }
             stream.loop.execute {
                 if stream.attach(collector, after: -1) == nil { responder.respond(Self.expired(stream.id)) }
             }
@@ -96,7 +96,7 @@ struct StreamHTTPRoutes {
     /// Sends the stream after `seq` as SSE on `responder`, or 410 when it cannot.
     private func attach(_ stream: LiveStream, after seq: Int, _ responder: HTTPResponder, isResume: Bool = false) {
         let subscription = SSESubscription(responder: responder, streamID: stream.id, configuration: configuration)
-        responder.onClose {
+        responder.onEnd {
             subscription.stop()
             stream.detach(subscription)
         }

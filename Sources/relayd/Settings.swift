@@ -25,6 +25,11 @@ struct Settings {
 
     enum LogFormat: String { case text, json }
 
+    /// The longest duration any setting takes: a year.
+    static let maximumSeconds = 31_536_000.0
+    /// The largest byte size a setting takes, but for the total stream cap.
+    static let maximumBytes = 1 << 30
+
     struct Invalid: Error, CustomStringConvertible {
         let description: String
     }
@@ -35,18 +40,26 @@ struct Settings {
             if let env = environment[variable], !env.isEmpty { return (env, variable) }
             return nil
         }
-        func number<T: LosslessStringConvertible & Comparable>(_ flag: String?, _ variable: String, minimum: T) throws -> T? {
+        /// A number within `minimum...maximum`. Every setting has a maximum: `inf`, `1e300` or
+        /// `Int.max` would pass a lower bound and trap later, in a conversion to nanoseconds
+        /// or a sum, with every client's stream in flight.
+        func number<T: LosslessStringConvertible & Comparable>(_ flag: String?, _ variable: String, minimum: T, maximum: T) throws -> T? {
             guard let (text, source) = value(flag, variable) else { return nil }
-            guard let number = T(String(text.trimmingOWS())), number >= minimum else {
-                throw Invalid(description: "\(source) must be a number >= \(minimum), got '\(text)'")
+            guard let number = T(String(text.trimmingOWS())), number >= minimum, number <= maximum else {
+                throw Invalid(description: "\(source) must be a number from \(minimum) to \(maximum), got '\(text)'")
             }
             return number
         }
-        if let (host, _) = value(options.host, "RELAYD_HOST") { server.host = host }
-        if let port: Int = try number(options.port, "PORT", minimum: 0) {
-            guard port <= 65535 else { throw Invalid(description: "port must be at most 65535, got \(port)") }
-            server.port = port
+        /// Durations: up to a year (and so, in nanoseconds, far inside Int64).
+        func seconds(_ flag: String?, _ variable: String, minimum: Double) throws -> Double? {
+            try number(flag, variable, minimum: minimum, maximum: Self.maximumSeconds)
         }
+        /// Byte sizes: up to 1 GiB each (the total stream cap: 1 TiB).
+        func bytes(_ flag: String?, _ variable: String, minimum: Int, maximum: Int = Self.maximumBytes) throws -> Int? {
+            try number(flag, variable, minimum: minimum, maximum: maximum)
+        }
+        if let (host, _) = value(options.host, "RELAYD_HOST") { server.host = host }
+        if let port: Int = try number(options.port, "PORT", minimum: 0, maximum: 65535) { server.port = port }
         if let (text, source) = value(options.logLevel, "RELAYD_LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw Invalid(description: "\(source) must be one of trace, debug, info, notice, warning, error, critical; got '\(text)'")
@@ -60,40 +73,39 @@ struct Settings {
             logFormat = format
         }
         if let (origins, _) = value(options.corsOrigins, "RELAYD_CORS_ORIGINS") { server.cors = CORSPolicy(parsing: origins) }
-        if let max: Int = try number(options.maxConnections, "RELAYD_MAX_CONNECTIONS", minimum: 1) { server.maxConnections = max }
-        if let seconds: Double = try number(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
-        if let seconds: Double = try number(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
-        if let seconds: Double = try number(options.idleTimeout, "RELAYD_IDLE_TIMEOUT", minimum: 0.1) { server.idleTimeout = seconds }
-        if let seconds: Double = try number(options.sendTimeout, "RELAYD_SEND_TIMEOUT", minimum: 0.1) { server.sendTimeout = seconds }
-        if let bytes: Int = try number(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
-        if let loops: Int = try number(options.loops, "RELAYD_LOOPS", minimum: 1) { server.loopCount = loops }
-        if let bytes: Int = try number(options.wsMaxMessageBytes, "RELAYD_WS_MAX_MESSAGE_BYTES", minimum: 125) { webSocket.maxMessageBytes = bytes }
-        if let seconds: Double = try number(options.wsPingInterval, "RELAYD_WS_PING_INTERVAL", minimum: 0.1) { webSocket.pingInterval = seconds }
-        if let bytes: Int = try number(options.wsMaxOutboundBytes, "RELAYD_WS_MAX_OUTBOUND_BYTES", minimum: 1024) { webSocket.maxOutboundBytes = bytes }
-        if let rate: Double = try number(options.demoTokensPerSecond, "RELAYD_DEMO_TOKENS_PER_SECOND", minimum: 0.1) { demoTokensPerSecond = rate }
-        if let seconds: Double = try number(options.upstreamConnectTimeout, "RELAYD_UPSTREAM_CONNECT_TIMEOUT", minimum: 0.1) {
+        if let max: Int = try number(options.maxConnections, "RELAYD_MAX_CONNECTIONS", minimum: 1, maximum: 10_000_000) { server.maxConnections = max }
+        if let seconds = try seconds(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
+        if let seconds = try seconds(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
+        if let seconds = try seconds(options.idleTimeout, "RELAYD_IDLE_TIMEOUT", minimum: 0.1) { server.idleTimeout = seconds }
+        if let seconds = try seconds(options.sendTimeout, "RELAYD_SEND_TIMEOUT", minimum: 0.1) { server.sendTimeout = seconds }
+        if let bytes = try bytes(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
+        if let loops: Int = try number(options.loops, "RELAYD_LOOPS", minimum: 1, maximum: 256) { server.loopCount = loops }
+        if let bytes = try bytes(options.wsMaxMessageBytes, "RELAYD_WS_MAX_MESSAGE_BYTES", minimum: 125) { webSocket.maxMessageBytes = bytes }
+        if let seconds = try seconds(options.wsPingInterval, "RELAYD_WS_PING_INTERVAL", minimum: 0.1) { webSocket.pingInterval = seconds }
+        if let bytes = try bytes(options.wsMaxOutboundBytes, "RELAYD_WS_MAX_OUTBOUND_BYTES", minimum: 1024) { webSocket.maxOutboundBytes = bytes }
+        if let rate: Double = try number(options.demoTokensPerSecond, "RELAYD_DEMO_TOKENS_PER_SECOND", minimum: 0.1, maximum: 1_000_000) { demoTokensPerSecond = rate }
+        if let seconds = try seconds(options.upstreamConnectTimeout, "RELAYD_UPSTREAM_CONNECT_TIMEOUT", minimum: 0.1) {
             upstreamTimeouts.connect = seconds
         }
-        if let seconds: Double = try number(options.upstreamFirstByteTimeout, "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT", minimum: 0.1) {
+        if let seconds = try seconds(options.upstreamFirstByteTimeout, "RELAYD_UPSTREAM_FIRST_BYTE_TIMEOUT", minimum: 0.1) {
             upstreamTimeouts.firstByte = seconds
         }
-        if let seconds: Double = try number(options.upstreamIdleTimeout, "RELAYD_UPSTREAM_IDLE_TIMEOUT", minimum: 0.1) {
+        if let seconds = try seconds(options.upstreamIdleTimeout, "RELAYD_UPSTREAM_IDLE_TIMEOUT", minimum: 0.1) {
             upstreamTimeouts.idle = seconds
         }
-        if let seconds: Double = try number(options.upstreamTotalTimeout, "RELAYD_UPSTREAM_TOTAL_TIMEOUT", minimum: 1) {
+        if let seconds = try seconds(options.upstreamTotalTimeout, "RELAYD_UPSTREAM_TOTAL_TIMEOUT", minimum: 1) {
             upstreamTimeouts.total = seconds
         }
-        if let retries: Int = try number(options.upstreamRetries, "RELAYD_UPSTREAM_RETRIES", minimum: 0) {
-            guard retries <= 10 else { throw Invalid(description: "upstream retries must be at most 10, got \(retries)") }
+        if let retries: Int = try number(options.upstreamRetries, "RELAYD_UPSTREAM_RETRIES", minimum: 0, maximum: 10) {
             retryPolicy.maxRetries = retries
         }
         if let (path, _) = value(options.providersFile, "RELAYD_PROVIDERS_FILE") { providersFile = path }
-        if let seconds: Double = try number(options.detachTimeout, "RELAYD_DETACH_TIMEOUT", minimum: 0) { streams.detachTimeout = seconds }
-        if let seconds: Double = try number(options.streamTTL, "RELAYD_STREAM_TTL", minimum: 0) { streams.ttl = seconds }
-        if let bytes: Int = try number(options.maxStreamBytes, "RELAYD_MAX_STREAM_BYTES", minimum: 4096) { streams.maxStreamBytes = bytes }
-        if let bytes: Int = try number(options.maxStreamsBytes, "RELAYD_MAX_STREAMS_BYTES", minimum: 65536) { streams.maxTotalBytes = bytes }
-        if let seconds: Double = try number(options.ssePingInterval, "RELAYD_SSE_PING_INTERVAL", minimum: 0.1) { sse.pingInterval = seconds }
-        if let seconds: Double = try number(options.sseMaxSeconds, "RELAYD_SSE_MAX_SECONDS", minimum: 1) { sse.maxSeconds = seconds }
+        if let seconds = try seconds(options.detachTimeout, "RELAYD_DETACH_TIMEOUT", minimum: 0) { streams.detachTimeout = seconds }
+        if let seconds = try seconds(options.streamTTL, "RELAYD_STREAM_TTL", minimum: 0) { streams.ttl = seconds }
+        if let bytes = try bytes(options.maxStreamBytes, "RELAYD_MAX_STREAM_BYTES", minimum: 4096) { streams.maxStreamBytes = bytes }
+        if let bytes = try bytes(options.maxStreamsBytes, "RELAYD_MAX_STREAMS_BYTES", minimum: 65536, maximum: 1 << 40) { streams.maxTotalBytes = bytes }
+        if let seconds = try seconds(options.ssePingInterval, "RELAYD_SSE_PING_INTERVAL", minimum: 0.1) { sse.pingInterval = seconds }
+        if let seconds = try seconds(options.sseMaxSeconds, "RELAYD_SSE_MAX_SECONDS", minimum: 1) { sse.maxSeconds = seconds }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
         webSocket.deflate = !(options.noDeflate || noDeflateVariable)
         let noDemoPageVariable = environment["RELAYD_NO_DEMO_PAGE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
@@ -104,7 +116,7 @@ struct Settings {
             }
             echoPath = path
         }
-        try readAccess(options: options, environment: environment, value: value, number: { try number($0, $1, minimum: $2) })
+        try readAccess(options: options, environment: environment, value: value, number: { try number($0, $1, minimum: $2, maximum: 1_000_000) })
     }
 
     /// Authentication and limits. Secrets come from the environment or a file, never a flag's

@@ -106,7 +106,7 @@ struct ShutdownAndStreamingTests {
         try withServer({ $0.maxOutboundBytes = 256 * 1024 }, routes: { server in
             server.route(.get, "/flood") { _, responder in
                 responder.startStream()
-                responder.onClose { closed.signal() }
+                responder.onEnd { closed.signal() }
                 let piece = [UInt8](repeating: 0x61, count: 64 * 1024)
                 @Sendable func pump(_ remaining: Int) {
                     guard remaining > 0 else { return }

@@ -86,7 +86,7 @@ final class Counter: @unchecked Sendable {
 }
 
 /// Routes for backpressure and abort tests: `/big?n` answers n bytes; `/count` counts;
-/// `/never` never answers but reports onClose; `/empty-stream` streams a 204.
+/// `/never` never answers but reports onEnd; `/empty-stream` streams a 204.
 func installBackpressureRoutes(on server: HTTPServer, counter: Counter) {
     server.route(.get, "/big") { request, responder in
         counter.add("big")
@@ -99,7 +99,7 @@ func installBackpressureRoutes(on server: HTTPServer, counter: Counter) {
     }
     server.route(.get, "/never") { _, responder in
         counter.add("never")
-        responder.onClose { counter.add("never-closed") }
+        responder.onEnd { counter.add("never-closed") }
     }
     server.route(.get, "/empty-stream") { _, responder in
         responder.startStream(status: .noContent)
@@ -108,7 +108,7 @@ func installBackpressureRoutes(on server: HTTPServer, counter: Counter) {
     }
     server.route(.get, "/flood-inline") { _, responder in
         responder.startStream()
-        responder.onClose { counter.add("flood-closed") }
+        responder.onEnd { counter.add("flood-closed") }
         let piece = [UInt8](repeating: 0x66, count: 64 * 1024)
         for _ in 0..<64 { responder.write(piece) } // 4 MiB at once, over a 256 KiB limit
     }

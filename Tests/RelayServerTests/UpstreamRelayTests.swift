@@ -40,7 +40,7 @@ final class FakeUpstream: @unchecked Sendable {
             case "ratelimit":
                 responder.respond(.json(.tooManyRequests, #"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#, headers: ["Retry-After": "1"]))
             case "hang":
-                responder.onClose { self.seen.add("hang-closed") }
+                responder.onEnd { self.seen.add("hang-closed") }
             case "flaky" where self.seen.value("flaky") == 0:
                 self.seen.add("flaky")
                 responder.respond(.json(.serviceUnavailable, #"{"error":{"message":"overloaded","type":"server_error"}}"#))

@@ -255,10 +255,57 @@ def loop_starvation():
         assert relayd.alive()
 
 
+def head_stream():
+    """Finding 12: `HEAD /api/streams/{id}` ends at its head. It must let go of the stream like
+    any other response that ends: with nobody else attached, the detach timeout stops the
+    provider (it used to keep a subscriber attached, and the stream ran on for nobody)."""
+    with Relayd(["--demo-tokens-per-second", "4", "--detach-timeout", "1"]) as relayd:
+        async def start_and_leave():
+            async with websockets.connect(relayd.ws, compression=None) as ws:
+                await ws.send(json.dumps({"type": "chat", "id": "h", **CHAT}))
+                start = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert start["type"] == "start", start
+                return start["stream_id"]
+        stream_id = asyncio.run(start_and_leave())
+        head = httpx.head(f"{relayd.base}/api/streams/{stream_id}", timeout=5)
+        assert head.status_code == 200 and head.headers["content-type"].startswith("text/event-stream"), head
+        assert head.content == b""
+        time.sleep(2.5)  # past the detach timeout
+        with httpx.stream("GET", f"{relayd.base}/api/streams/{stream_id}", params={"after": "-1"}, timeout=10) as response:
+            events = [json.loads(line[5:]) for line in response.iter_lines() if line.startswith("data:")]
+        assert events[-1]["type"] == "done" and events[-1]["finish_reason"] == "cancelled", events[-1]
+        assert len(events) < 20, f"the stream ran on with nobody attached: {len(events)} events"
+
+
+def settings():
+    """Finding 13: values that pass a lower bound but trap later (in a conversion to
+    nanoseconds, a sum) are refused at start-up with exit status 64 and the setting's name."""
+    cases = [
+        (["--header-timeout", "inf"], {}, "--header-timeout"),
+        (["--idle-timeout", "1e300"], {}, "--idle-timeout"),
+        (["--stream-ttl", "nan"], {}, "--stream-ttl"),
+        ([], {"RELAYD_DETACH_TIMEOUT": "1e20"}, "RELAYD_DETACH_TIMEOUT"),
+        (["--upstream-total-timeout", "9e15"], {}, "--upstream-total-timeout"),
+        (["--max-streams-bytes", "9223372036854775807"], {}, "--max-streams-bytes"),
+        (["--max-body-bytes", "9223372036854775807"], {}, "--max-body-bytes"),
+        (["--loops", "100000"], {}, "--loops"),
+        (["--chats-per-minute", "inf"], {}, "--chats-per-minute"),
+        (["--demo-tokens-per-second", "1e308"], {}, "--demo-tokens-per-second"),
+    ]
+    for arguments, environment, name in cases:
+        result = subprocess.run([BINARY, "--port", "0", *arguments], env={"PATH": "/usr/bin:/bin", **environment},
+                                capture_output=True, timeout=20)
+        output = (result.stdout + result.stderr).decode(errors="replace")
+        assert result.returncode == 64, (arguments, environment, result.returncode, output)
+        assert name in output, (name, output)
+
+
 CHECKS = {
     "resume-overflow": resume_overflow,
     "ping-flood": ping_flood,
     "loop-starvation": loop_starvation,
+    "head-stream": head_stream,
+    "settings": settings,
 }
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 import Access
 
 /// Who may use relayd and how much: client authentication, the admin token, and the abuse
-/// limits. Everything is off by default (local use); each limit that trips answers with a
-/// clear error and counts in `relayd_rejected_total{reason}`.
+/// limits. Authentication is off by default (local use), and so are the limits but for
+/// streams per client; each limit that trips answers with a clear error and counts in
+/// `relayd_rejected_total{reason}`.
 public struct AccessConfiguration: Sendable {
     /// Static bearer tokens and/or an HS256 JWT secret. Off when neither is set.
     public var authenticator = ClientAuthenticator()
@@ -18,7 +19,8 @@ public struct AccessConfiguration: Sendable {
     /// New connections per client IP per second (a burst of twice as many is allowed).
     public var newConnectionsPerIPPerSecond: Double?
     /// Chats streaming at once per principal (a token, or an IP when authentication is off).
-    public var maxStreamsPerPrincipal: Int?
+    /// On by default: one client must not hold every stream the server allows.
+    public var maxStreamsPerPrincipal: Int? = 100
     /// Chats started per principal per minute (token bucket, a burst of that many).
     public var chatsPerPrincipalPerMinute: Double?
     /// Models each provider may be asked for; a provider not listed allows all of its own.

@@ -133,6 +133,20 @@ final class AccessPolicy: Sendable {
 
     func streamFinished(for principal: Principal) { streamsPerPrincipal?.release(principal) }
 
+    /// A server-wide bound is reached (live streams, request bytes held): nobody is at fault,
+    /// and the client may try again shortly.
+    func serverBusy(_ what: String, reason: String) -> AccessRejection {
+        reject(AccessRejection(status: .serviceUnavailable, code: "server_busy", message: "\(what); try again shortly",
+                               retryAfter: 5, reason: reason))
+    }
+
+    /// One WebSocket runs `--max-streams-per-connection` chats already.
+    func tooManyStreamsOnConnection(_ maximum: Int) -> AccessRejection {
+        reject(AccessRejection(status: .tooManyRequests, code: "too_many_streams",
+                               message: "this connection already runs \(maximum) chats; wait for one to end", retryAfter: 1,
+                               reason: "streams_per_connection"))
+    }
+
     /// A stream is resumed or cancelled only by whoever started it (when clients authenticate;
     /// otherwise its unguessable id is the capability).
     func mayUse(_ stream: LiveStream, as principal: Principal?) -> Bool {

@@ -18,6 +18,8 @@ final class ChatRelay: Sendable {
 
     let access: AccessPolicy
     let logger: Logger
+    /// Bytes of the requests of the chats streaming now (`StreamConfiguration.maxRequestBytesInFlight`).
+    private let requestBytesInFlight = Atomic<Int>(0)
 
     init(providers: ProviderRegistry, streams: StreamConfiguration, metrics: RelayMetrics = RelayMetrics(),
          access: AccessPolicy? = nil, logger: Logger = Logger(label: "relayd")) {
@@ -40,7 +42,7 @@ final class ChatRelay: Sendable {
 
     /// Starts `request` on `loop` (the caller's), or finds the stream it already started.
     func start(_ request: ChatRequest, clientID: String?, principal: Principal?, connectionID: UInt64, on loop: EventLoop) -> Start {
-        if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id), access.mayUse(existing, as: principal) {
+        if let clientID, let existing = store.stream(clientID: clientID, chatID: request.id, owner: principal) {
             return .existing(existing)
         }
         if isDraining { return .rejected(access.draining()) }
@@ -52,11 +54,22 @@ final class ChatRelay: Sendable {
             return .failed(ProviderError(.badRequest, "\(provider.name) has no model \(model.prefix(100))"))
         }
         let owner = principal ?? .anonymous(id: "local")
-        if let rejection = access.admitChat(for: owner, provider: provider.name, model: model) { return .rejected(rejection) }
-        let stream = store.makeStream(chatID: request.id, clientID: clientID, loop: loop)
-        stream.owner = principal
-        stream.provider = provider.name
-        stream.model = model
+        // What the request holds until its answer ends: its text, and a little per message.
+        let requestBytes = request.messages.reduce(1024) { $0 + $1.content.utf8.count + 64 }
+        guard requestBytesInFlight.add(requestBytes, ordering: .relaxed).newValue <= store.configuration.maxRequestBytesInFlight else {
+            requestBytesInFlight.subtract(requestBytes, ordering: .relaxed)
+            return .rejected(access.serverBusy("relayd holds as many chat requests as it may", reason: "request_bytes"))
+        }
+        if let rejection = access.admitChat(for: owner, provider: provider.name, model: model) {
+            requestBytesInFlight.subtract(requestBytes, ordering: .relaxed)
+            return .rejected(rejection)
+        }
+        guard let stream = store.makeStream(chatID: request.id, clientID: clientID, owner: principal, provider: provider.name,
+                                            model: model, loop: loop) else {
+            requestBytesInFlight.subtract(requestBytes, ordering: .relaxed)
+            access.streamFinished(for: owner)
+            return .rejected(access.serverBusy("relayd streams as many chats as it may", reason: "live_streams"))
+        }
         // Names and sizes only: never the messages, a key or a header. The logger with this
         // chat's ids is made only when a line will be written (a chat costs microseconds).
         let baseLogger = logger
@@ -79,9 +92,10 @@ final class ChatRelay: Sendable {
         metrics.activeStreams.increment()
         let activeStreams = metrics.activeStreams
         let access = self.access
-        stream.onFinished = {
+        stream.onFinished = { [self] in
             activeStreams.decrement()
             access.streamFinished(for: owner)
+            requestBytesInFlight.subtract(requestBytes, ordering: .relaxed)
         }
         stream.publish(.start) { _ in ChatWire.start(id: chatID, streamID: stream.id, provider: provider.name, model: model) }
         var context = ProviderContext(loop: loop)

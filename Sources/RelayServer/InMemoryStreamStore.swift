@@ -1,32 +1,31 @@
+import Access
 import RelayIO
 import Synchronization
 
 /// Every stream this relayd holds, in memory, with the idempotency index. Streams are found
-/// from any loop; each one's state stays on its own loop.
+/// from any loop; each one's state stays on its own loop. Every operation is O(1) amortised
+/// under the lock (a flood of chats must not make each new one slower): the orders below
+/// are queues whose stale entries are skipped, never searched.
 final class InMemoryStreamStore: StreamStore {
     let configuration: StreamConfiguration
+    private struct Entry {
+        let stream: LiveStream
+        /// Its idempotency key, if its client gave a `client_id`.
+        let clientKey: String?
+        var live = true
+    }
     private struct State {
-        var streams: [String: LiveStream] = [:]
-        /// Finished streams, oldest first from `finishedHead`: what the memory cap drops
-        /// first, and (all having the same TTL) the order they expire in. Entries of streams
-        /// already gone are skipped; the array is compacted as its head advances.
-        var finishedOrder: [String] = []
-        var finishedHead = 0
-
-        mutating func popOldestFinished() -> String? {
-            guard finishedHead < finishedOrder.count else { return nil }
-            let id = finishedOrder[finishedHead]
-            finishedHead += 1
-            if finishedHead > 1024, finishedHead * 2 > finishedOrder.count {
-                finishedOrder.removeFirst(finishedHead)
-                finishedHead = 0
-            }
-            return id
-        }
+        var entries: [String: Entry] = [:]
         var byClientChat: [String: String] = [:]
-        var clientKeys: [String: String] = [:] // stream id -> its idempotency key
+        /// Finished streams, oldest first: what the memory cap drops first, and (all having
+        /// the same TTL) the order they expire in. Entries of streams already gone are skipped.
+        var finishedOrder = IDQueue()
         /// Live streams, oldest first: trimmed when finished ones are not enough to free.
-        var liveOrder: [String] = []
+        /// Streams that finished are skipped, and swept out once they are half the queue.
+        var liveOrder = IDQueue()
+        var liveCount = 0
+
+        mutating func popOldestFinished() -> String? { finishedOrder.popFirst() }
     }
     private let state = Mutex(State())
     private let totalBytes = Atomic<Int>(0)
@@ -36,39 +35,52 @@ final class InMemoryStreamStore: StreamStore {
         self.configuration = configuration
     }
 
-    var count: Int { state.withLock { $0.streams.count } }
+    var count: Int { state.withLock { $0.entries.count } }
+    var liveCount: Int { state.withLock { $0.liveCount } }
     var bytes: Int { totalBytes.load(ordering: .relaxed) }
 
     /// What a stream costs to keep besides its events (the object, its buffer's spare
     /// capacity, the index entries), so the cap bounds memory rather than text.
     static let streamOverhead = 2048
 
-    func makeStream(chatID: String, clientID: String?, loop: EventLoop) -> LiveStream {
-        let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, loop: loop,
-                                maxBytes: configuration.maxStreamBytes, detachTimeout: configuration.detachTimeout, store: self)
-        state.withLock { state in
-            state.streams[stream.id] = stream
+    func makeStream(chatID: String, clientID: String?, owner: Principal?, provider: String, model: String,
+                    loop: EventLoop) -> LiveStream? {
+        let stream = LiveStream(id: ChatWire.newStreamID(), chatID: chatID, owner: owner, provider: provider, model: model,
+                                loop: loop, maxBytes: configuration.maxStreamBytes, detachTimeout: configuration.detachTimeout,
+                                store: self)
+        let key = clientID.map { Self.key(owner: owner, clientID: $0, chatID: chatID) }
+        let admitted = state.withLock { state -> Bool in
+            guard state.liveCount < configuration.maxLiveStreams else { return false }
+            state.entries[stream.id] = Entry(stream: stream, clientKey: key)
+            state.liveCount += 1
             state.liveOrder.append(stream.id)
-            if let clientID {
-                let key = Self.key(clientID, chatID)
-                state.byClientChat[key] = stream.id
-                state.clientKeys[stream.id] = key
+            if state.liveOrder.count > 2 * state.liveCount + 64 {
+                state.liveOrder.removeAll { [entries = state.entries] in entries[$0]?.live != true }
             }
+            if let key { state.byClientChat[key] = stream.id }
+            return true
         }
+        guard admitted else { return nil }
         account(bytes: Self.streamOverhead)
         return stream
     }
 
-    func stream(_ id: String) -> LiveStream? { state.withLock { $0.streams[id] } }
+    func stream(_ id: String) -> LiveStream? { state.withLock { $0.entries[id]?.stream } }
 
-    func allStreams() -> [LiveStream] { state.withLock { Array($0.streams.values) } }
+    func allStreams() -> [LiveStream] { state.withLock { $0.entries.values.map(\.stream) } }
 
-    /// The stream a client already started with this chat `id`, if it is still kept.
-    func stream(clientID: String, chatID: String) -> LiveStream? {
-        state.withLock { state in state.byClientChat[Self.key(clientID, chatID)].flatMap { state.streams[$0] } }
+    /// The stream this principal already started with this `client_id` and chat `id`, if it
+    /// is still kept. The key includes the principal: another client cannot reach (or take
+    /// over) a stream by sending the same ids.
+    func stream(clientID: String, chatID: String, owner: Principal?) -> LiveStream? {
+        state.withLock { state in
+            state.byClientChat[Self.key(owner: owner, clientID: clientID, chatID: chatID)].flatMap { state.entries[$0]?.stream }
+        }
     }
 
-    private static func key(_ clientID: String, _ chatID: String) -> String { "\(clientID)\u{0}\(chatID)" }
+    private static func key(owner: Principal?, clientID: String, chatID: String) -> String {
+        "\(owner?.id ?? "")\u{0}\(clientID)\u{0}\(chatID)"
+    }
 
     /// A stream's buffer grew (or shrank); over the total cap, the oldest finished streams go.
     func account(bytes delta: Int) {
@@ -77,22 +89,27 @@ final class InMemoryStreamStore: StreamStore {
         let (freed, toTrim): (Int, LiveStream?) = state.withLock { state in
             var freed = 0
             while total - freed > configuration.maxTotalBytes, let id = state.popOldestFinished() {
-                if let stream = Self.remove(id, from: &state) { freed += stream.buffer.bytes + Self.streamOverhead }
+                if let stream = Self.remove(id, from: &state) { freed += stream.bytesKept + Self.streamOverhead }
             }
             // Only live streams left: the oldest gives up its oldest events, as many as the
             // excess (its clients resuming from before them get stream_expired; clients
             // reading live lose nothing). One trim at a time; the next takes the next stream.
-            guard total - freed > configuration.maxTotalBytes, let oldest = state.liveOrder.first,
+            guard total - freed > configuration.maxTotalBytes,
                   !trimScheduled.exchange(true, ordering: .acquiringAndReleasing) else { return (freed, nil) }
-            state.liveOrder.append(state.liveOrder.removeFirst())
-            return (freed, state.streams[oldest])
+            while let id = state.liveOrder.popFirst() {
+                guard let entry = state.entries[id], entry.live else { continue }
+                state.liveOrder.append(id) // to the back: the next trim takes the next stream
+                return (freed, entry.stream)
+            }
+            trimScheduled.store(false, ordering: .releasing)
+            return (freed, nil)
         }
         if freed > 0 { totalBytes.subtract(freed, ordering: .relaxed) }
         guard let toTrim else { return }
         // Posted, never inline: trimming accounts again, and must not recurse into this.
         toTrim.loop.enqueue { [self] in
-            let excess = totalBytes.load(ordering: .relaxed) - configuration.maxTotalBytes * 7 / 8
-            if excess > 0 { toTrim.trim(toBytes: max(0, toTrim.buffer.bytes - excess)) }
+            let excess = totalBytes.load(ordering: .relaxed) - configuration.maxTotalBytes / 8 * 7
+            if excess > 0 { toTrim.trim(toBytes: max(0, toTrim.bytesKept - excess)) }
             trimScheduled.store(false, ordering: .releasing)
             if totalBytes.load(ordering: .relaxed) > configuration.maxTotalBytes { account(bytes: 0) }
         }
@@ -101,8 +118,10 @@ final class InMemoryStreamStore: StreamStore {
     /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
     func streamFinished(_ stream: LiveStream) {
         state.withLock { state in
+            guard state.entries[stream.id]?.live == true else { return }
+            state.entries[stream.id]?.live = false
+            state.liveCount -= 1
             state.finishedOrder.append(stream.id)
-            state.liveOrder.removeAll { $0 == stream.id }
         }
         stream.loop.schedule(after: configuration.ttl) { [weak self] in self?.expire(stream) }
     }
@@ -111,20 +130,49 @@ final class InMemoryStreamStore: StreamStore {
         let removed = state.withLock { state -> Bool in
             let removed = Self.remove(stream.id, from: &state) != nil
             // Expiry follows finishing order: advance past this stream and any already gone.
-            while state.finishedHead < state.finishedOrder.count, state.streams[state.finishedOrder[state.finishedHead]] == nil {
-                _ = state.popOldestFinished()
-            }
+            while let id = state.finishedOrder.first, state.entries[id] == nil { _ = state.finishedOrder.popFirst() }
             return removed
         }
-        if removed { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
+        if removed { totalBytes.subtract(stream.bytesKept + Self.streamOverhead, ordering: .relaxed) }
     }
 
-    /// Only finished streams are removed, and `streamFinished` took them off `liveOrder`.
+    /// Only finished streams are removed (`streamFinished` counted them out of the live ones).
     private static func remove(_ id: String, from state: inout State) -> LiveStream? {
-        guard let stream = state.streams.removeValue(forKey: id) else { return nil }
-        if let key = state.clientKeys.removeValue(forKey: id), state.byClientChat[key] == id {
-            state.byClientChat[key] = nil
+        guard let entry = state.entries.removeValue(forKey: id) else { return nil }
+        if let key = entry.clientKey, state.byClientChat[key] == id { state.byClientChat[key] = nil }
+        return entry.stream
+    }
+}
+
+/// A first-in first-out queue of stream ids: an array with a moving head, compacted when
+/// the consumed part is most of it, so `append` and `popFirst` are O(1) amortised.
+struct IDQueue {
+    private var ids: [String] = []
+    private var head = 0
+
+    var count: Int { ids.count - head }
+    var first: String? { head < ids.count ? ids[head] : nil }
+
+    mutating func append(_ id: String) { ids.append(id) }
+
+    mutating func popFirst() -> String? {
+        guard head < ids.count else { return nil }
+        let id = ids[head]
+        head += 1
+        if head == ids.count {
+            ids.removeAll(keepingCapacity: ids.count < 4096)
+            head = 0
+        } else if head > 1024, head * 2 > ids.count {
+            ids.removeFirst(head)
+            head = 0
         }
-        return stream
+        return id
+    }
+
+    /// Drops the ids `shouldRemove` picks, keeping the order of the rest. O(n): callers run
+    /// it only once stale ids are a fixed share of the queue.
+    mutating func removeAll(where shouldRemove: (String) -> Bool) {
+        ids = ids[head...].filter { !shouldRemove($0) }
+        head = 0
     }
 }

@@ -2,6 +2,7 @@ import Access
 import JSON
 import RelayIO
 import Streams
+import Synchronization
 import Upstream
 
 /// Who receives a stream's events: a WebSocket connection or an SSE response. Called on its
@@ -13,21 +14,25 @@ protocol StreamSubscriber: AnyObject, Sendable {
 
 /// A chat that outlives the connection that started it: the provider keeps streaming into
 /// a replay buffer, every attached client gets each event once, and a client that comes
-/// back resumes after the last `seq` it saw, on any transport. Everything but `id`, `chatID`
-/// and `loop` is touched only on `loop` (where the provider emits).
+/// back resumes after the last `seq` it saw, on any transport. The `let`s and `bytesKept` may
+/// be read from any loop; everything else is touched only on `loop` (where the provider emits).
 final class LiveStream: @unchecked Sendable {
     let id: String
     let chatID: String
     let loop: EventLoop
+    /// Who started it: only they may resume or cancel it (when clients authenticate). Set
+    /// before the stream is published in the store, and never changed, so any loop may read it.
+    let owner: Principal?
+    /// What answers it, for `/api/status`.
+    let provider: String
+    let model: String
     private(set) var buffer: ReplayBuffer
+    /// `buffer.bytes`, for the store's accounting on other loops (the buffer itself is
+    /// confined to `loop`).
+    private let keptBytes = Atomic<Int>(0)
     private var subscribers: [ObjectIdentifier: StreamSubscriber] = [:]
     var cancellation: ChatCancellation?
-    /// What answers it, for `/api/status`.
-    var provider = ""
-    var model = ""
     let createdAt = ContinuousClock.now
-    /// Who started it: only they may resume or cancel it (when clients authenticate).
-    var owner: Principal?
     /// Called once, when the last event is in (for the active-streams gauge).
     var onFinished: (() -> Void)?
     /// Bumped on every attach and detach: a detach timer armed earlier finds it changed.
@@ -36,13 +41,27 @@ final class LiveStream: @unchecked Sendable {
     /// How long the provider goes on with nobody attached.
     private let detachTimeout: Double
 
-    init(id: String, chatID: String, loop: EventLoop, maxBytes: Int, detachTimeout: Double, store: any StreamStore) {
+    init(id: String, chatID: String, owner: Principal?, provider: String, model: String, loop: EventLoop, maxBytes: Int,
+         detachTimeout: Double, store: any StreamStore) {
         self.detachTimeout = detachTimeout
         self.id = id
         self.chatID = chatID
+        self.owner = owner
+        self.provider = provider
+        self.model = model
         self.loop = loop
         self.store = store
         buffer = ReplayBuffer(maxBytes: maxBytes)
+    }
+
+    /// Bytes of events kept; readable from any loop.
+    var bytesKept: Int { keptBytes.load(ordering: .relaxed) }
+
+    /// Records a change of the buffer's size here and in the store's total.
+    private func accountBytes(_ delta: Int) {
+        guard delta != 0 else { return }
+        keptBytes.add(delta, ordering: .relaxed)
+        store?.account(bytes: delta)
     }
 
     var nextSeq: Int { buffer.lastSeq + 1 }
@@ -53,7 +72,7 @@ final class LiveStream: @unchecked Sendable {
     func publish(_ kind: StreamEvent.Kind, _ json: (Int) -> String) {
         guard !finished else { return }
         let event = StreamEvent(seq: nextSeq, kind: kind, json: json(nextSeq))
-        store?.account(bytes: buffer.append(event))
+        accountBytes(buffer.append(event))
         for subscriber in subscribers.values { send(event, to: subscriber) }
         if event.isTerminal {
             cancellation = nil
@@ -117,7 +136,8 @@ final class LiveStream: @unchecked Sendable {
     /// Keeps at most `bytes` of events (the store is over its total cap and this stream is
     /// live): resuming before what is left answers `stream_expired`.
     func trim(toBytes bytes: Int) {
-        store?.account(bytes: buffer.trim(toBytes: bytes))
+        guard !finished else { return } // finished streams are dropped whole, not trimmed
+        accountBytes(buffer.trim(toBytes: bytes))
     }
 
     /// Stops the provider and ends the stream with `finish_reason: cancelled` for everyone

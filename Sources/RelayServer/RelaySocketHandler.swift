@@ -23,6 +23,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     private var lastHeartbeat: ContinuousClock.Instant?
     /// Streams this connection is attached to, by stream id, until they end.
     fileprivate var attached: [String: LiveStream] = [:]
+    /// The same streams by chat `id` (a client names its chats by it): O(1) look-ups for a
+    /// new chat's duplicate check and for `cancel`, however many run here.
+    private var streamIDsByChat: [String: String] = [:]
 
     init(context: ServerContext, relay: ChatRelay, principal: Principal?) {
         self.context = context
@@ -50,6 +53,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         guard let subscription else { return }
         for stream in attached.values { stream.detach(subscription) }
         attached.removeAll()
+        streamIDsByChat.removeAll()
     }
 
     func statusFields(now: ContinuousClock.Instant) -> String {
@@ -139,8 +143,12 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         case .failure(let error): return session.send(text: ChatWire.error(id: request.id, error))
         case .success(let value): clientID = value
         }
-        guard !attached.values.contains(where: { $0.chatID == request.id }) else {
+        guard streamIDsByChat[request.id] == nil else {
             return session.send(text: ChatWire.error(id: request.id, ProviderError(.badRequest, "a chat with this id is already running")))
+        }
+        let maximum = relay.store.configuration.maxStreamsPerConnection
+        guard attached.count < maximum else {
+            return session.send(text: relay.access.tooManyStreamsOnConnection(maximum).event(id: request.id))
         }
         switch relay.start(request, clientID: clientID, principal: principal, connectionID: session.id, on: session.loop) {
         case .rejected(let rejection):
@@ -175,6 +183,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     private func attach(_ stream: LiveStream, after seq: Int?, session: WebSocketSession, isResume: Bool = false) {
         guard let subscription else { return }
         attached[stream.id] = stream
+        streamIDsByChat[stream.chatID] = stream.id
         let loop = session.loop
         let relay = self.relay
         let connectionID = session.id
@@ -192,7 +201,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// `{"type":"cancel","id":"c1"}` (a chat attached here) or `{"stream_id":"…"}` (any).
     private func cancel(_ object: JSONValue, session: WebSocketSession) {
         let id = object["id"]?.string
-        let stream = object["stream_id"]?.string.flatMap(relay.store.stream) ?? attached.values.first { $0.chatID == id }
+        let stream = object["stream_id"]?.string.flatMap(relay.store.stream) ?? id.flatMap { streamIDsByChat[$0] }.flatMap { attached[$0] }
         guard let stream else {
             return session.send(text: ChatWire.error(id: id, ProviderError(.badRequest, "no running chat with this id")))
         }
@@ -205,7 +214,9 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     }
 
     fileprivate func streamEnded(_ streamID: String, session: WebSocketSession?) {
-        attached[streamID] = nil
+        if let stream = attached.removeValue(forKey: streamID), streamIDsByChat[stream.chatID] == streamID {
+            streamIDsByChat[stream.chatID] = nil
+        }
         // Draining, and the last answer here is complete: now the session may go.
         if attached.isEmpty, relay.isDraining, let session { session.beginDrain() }
     }

@@ -10,6 +10,13 @@ public struct StreamConfiguration: Sendable {
     /// Bytes of events all streams keep; past it the oldest finished streams are dropped,
     /// then the oldest live ones give up their oldest events.
     public var maxTotalBytes = 256 << 20
+    /// Chats streaming at once, all clients together; more are refused (503 `server_busy`).
+    public var maxLiveStreams = 10_000
+    /// Chats streaming at once on one WebSocket; more get `too_many_streams`.
+    public var maxStreamsPerConnection = 32
+    /// Bytes of chat requests (their messages) held by the chats streaming now: each is kept
+    /// until its answer ends, for retries and fallbacks. More are refused (503 `server_busy`).
+    public var maxRequestBytesInFlight = 256 << 20
 
     public init() {}
 }

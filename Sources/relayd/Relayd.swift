@@ -139,8 +139,14 @@ struct Relayd: ParsableCommand {
     @Option(help: "New connections per client IP per second, with bursts of twice that; more get 429. (env: RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND; default: off)")
     var newConnectionsPerIpPerSecond: String?
 
-    @Option(help: "Chats streaming at once per client (token, or IP without authentication). (env: RELAYD_MAX_STREAMS_PER_CLIENT; default: off)")
+    @Option(help: "Chats streaming at once per client (token, or IP without authentication). (env: RELAYD_MAX_STREAMS_PER_CLIENT; default: 100)")
     var maxStreamsPerClient: String?
+
+    @Option(help: "Chats streaming at once on one WebSocket; more get too_many_streams. (env: RELAYD_MAX_STREAMS_PER_CONNECTION; default: 32)")
+    var maxStreamsPerConnection: String?
+
+    @Option(help: "Chats streaming at once, all clients together; more get 503 server_busy. (env: RELAYD_MAX_LIVE_STREAMS; default: 10000)")
+    var maxLiveStreams: String?
 
     @Option(help: "Chats a client may start per minute (a token bucket with bursts of that many). (env: RELAYD_CHATS_PER_MINUTE; default: off)")
     var chatsPerMinute: String?

@@ -104,6 +104,12 @@ struct Settings {
         if let seconds = try seconds(options.streamTTL, "RELAYD_STREAM_TTL", minimum: 0) { streams.ttl = seconds }
         if let bytes = try bytes(options.maxStreamBytes, "RELAYD_MAX_STREAM_BYTES", minimum: 4096) { streams.maxStreamBytes = bytes }
         if let bytes = try bytes(options.maxStreamsBytes, "RELAYD_MAX_STREAMS_BYTES", minimum: 65536, maximum: 1 << 40) { streams.maxTotalBytes = bytes }
+        if let count: Int = try number(options.maxLiveStreams, "RELAYD_MAX_LIVE_STREAMS", minimum: 1, maximum: 10_000_000) {
+            streams.maxLiveStreams = count
+        }
+        if let count: Int = try number(options.maxStreamsPerConnection, "RELAYD_MAX_STREAMS_PER_CONNECTION", minimum: 1, maximum: 100_000) {
+            streams.maxStreamsPerConnection = count
+        }
         if let seconds = try seconds(options.ssePingInterval, "RELAYD_SSE_PING_INTERVAL", minimum: 0.1) { sse.pingInterval = seconds }
         if let seconds = try seconds(options.sseMaxSeconds, "RELAYD_SSE_MAX_SECONDS", minimum: 1) { sse.maxSeconds = seconds }
         let noDeflateVariable = environment["RELAYD_NO_DEFLATE"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
@@ -200,6 +206,9 @@ struct Settings {
             "upstream_retries": "\(retryPolicy.maxRetries)",
             "detach_timeout_s": "\(streams.detachTimeout)",
             "stream_ttl_s": "\(streams.ttl)",
+            "max_live_streams": "\(streams.maxLiveStreams)",
+            "max_streams_per_connection": "\(streams.maxStreamsPerConnection)",
+            "max_streams_per_client": "\(server.access.maxStreamsPerPrincipal.map(String.init) ?? "off")",
             "sse_max_s": "\(sse.maxSeconds)",
             // What is configured, never the secrets themselves.
             "auth": "\(server.access.authenticator.isEnabled ? "on" : "off")",

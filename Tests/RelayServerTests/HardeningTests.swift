@@ -7,7 +7,7 @@ import Testing
 @Suite("hardening against hostile clients")
 struct HardeningTests {
     @Test(arguments: [
-        "resume-overflow", "ping-flood", "loop-starvation", "head-stream", "settings",
+        "resume-overflow", "ping-flood", "loop-starvation", "head-stream", "settings", "chat-flood", "client-id-scope",
     ])
     func hostileClientGetsAClearErrorAndRelaydStaysUp(_ check: String) throws {
         let script = PeerProcess.directory.appendingPathComponent("hardening_session.py").path

@@ -300,12 +300,88 @@ def settings():
         assert name in output, (name, output)
 
 
+def chat_flood():
+    """Finding 6: 30,000 chats on one WebSocket. All but `--max-streams-per-connection` get
+    `too_many_streams` at once, past `--max-live-streams` others get `server_busy`, and a
+    heartbeat on another socket of the same loop is still answered within 50 ms."""
+    import threading
+    with Relayd(["--loops", "1", "--demo-tokens-per-second", "2", "--max-live-streams", "50"]) as relayd:
+        sock, leftover = ws_connect_raw(relayd.port)
+        flood = b"".join(frame(1, json.dumps({"type": "chat", "id": f"f{i}", **CHAT}).encode()) for i in range(30000))
+        codes, starts = {}, 0
+
+        def read_flood():
+            nonlocal starts
+            def seen(opcode, payload):
+                nonlocal starts
+                if opcode == 1:
+                    message = json.loads(payload)
+                    if message["type"] == "start":
+                        starts += 1
+                    elif message["type"] == "error":
+                        codes[message["code"]] = codes.get(message["code"], 0) + 1
+                return starts + sum(codes.values()) >= 30000
+            read_frames(sock, leftover, until=seen, timeout=120)
+        reader = threading.Thread(target=read_flood, daemon=True)
+        reader.start()
+        sender = threading.Thread(target=lambda: sock.sendall(flood), daemon=True)
+
+        async def heartbeats_during_flood():
+            async with websockets.connect(relayd.ws, compression=None) as ws:
+                sender.start()
+                worst = 0
+                while sender.is_alive() or reader.is_alive():
+                    started = time.time()
+                    await ws.send('{"type":"heartbeat","timestamp":1}')
+                    reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    assert reply["type"] == "heartbeat_ack", reply
+                    worst = max(worst, time.time() - started)
+                    await asyncio.sleep(0.01)
+                # Another client past the server-wide bound.
+                for i in range(30):
+                    await ws.send(json.dumps({"type": "chat", "id": f"b{i}", **CHAT}))
+                replies = [json.loads(await asyncio.wait_for(ws.recv(), 5)) for _ in range(30)]
+                return worst, replies
+        worst, replies = asyncio.run(heartbeats_during_flood())
+        reader.join(5)
+        assert starts == 32, (starts, codes)
+        assert codes == {"too_many_streams": 30000 - 32}, codes
+        print(f"worst heartbeat {worst * 1000:.1f} ms during the flood")
+        assert worst < 0.05, f"a heartbeat waited {worst * 1000:.0f} ms during the flood"
+        kinds = [reply.get("code", reply["type"]) for reply in replies]
+        assert kinds.count("start") == 18 and kinds.count("server_busy") == 12, kinds
+        busy = next(reply for reply in replies if reply.get("code") == "server_busy")
+        assert busy["retryable"] is True and busy["retry_after"] > 0, busy
+        sock.close()
+
+
+def client_id_scope():
+    """Finding 9: the idempotency key (`client_id`, chat `id`) belongs to the principal that
+    used it. Another client sending the same ids gets its own stream and cannot take the key
+    over: the first client's retry still finds its own stream (its provider is not called twice)."""
+    tokens = ["token-alice-0123456789abcdef", "token-bob-fedcba9876543210xyz"]
+    with Relayd(["--demo-tokens-per-second", "2"], {"RELAYD_AUTH_TOKENS": ",".join(tokens)}) as relayd:
+        def start(token):
+            body = {"id": "same-chat", "client_id": "same-client", **CHAT}
+            with httpx.stream("POST", relayd.base + "/api/chat/stream", json=body, timeout=10,
+                              headers={"Authorization": f"Bearer {token}"}) as response:
+                assert response.status_code == 200, response.read()
+                return response.headers["X-Stream-Id"]
+        alice = start(tokens[0])
+        bob = start(tokens[1])
+        assert bob != alice, "bob was handed alice's stream"
+        assert start(tokens[0]) == alice, "alice's retry did not find her stream: the key was taken over"
+        assert start(tokens[1]) == bob
+
+
 CHECKS = {
     "resume-overflow": resume_overflow,
     "ping-flood": ping_flood,
     "loop-starvation": loop_starvation,
     "head-stream": head_stream,
     "settings": settings,
+    "chat-flood": chat_flood,
+    "client-id-scope": client_id_scope,
 }
 
 if __name__ == "__main__":

@@ -73,6 +73,11 @@ ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=n
 # One JSON object per log line on stderr, which Railway's log explorer indexes.
 ENV RELAYD_LOG_FORMAT=json
 
+# Listen on every interface: in a container, traffic arrives from outside it. (relayd's own
+# default answers only its machine.) See the README's production checklist: authentication
+# and RELAYD_CORS_ORIGINS are still yours to set.
+ENV RELAYD_HOST=::
+
 USER relayd
 
 # Documentation only: relayd listens on $PORT (set by Railway), else 8000.

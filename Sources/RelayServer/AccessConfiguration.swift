@@ -8,10 +8,10 @@ public struct AccessConfiguration: Sendable {
     /// Static bearer tokens and/or an HS256 JWT secret. Off when neither is set.
     public var authenticator = ClientAuthenticator()
     /// Guards `/api/status` and `/metrics`. Without one, `/api/status` is off and `/metrics`
-    /// is open only when `metricsPublic`.
+    /// answers only requests from this machine (or anyone when `metricsPublic`).
     public var adminToken: String?
     /// `/metrics` without the admin token (a private network, a platform's scraper).
-    public var metricsPublic = true
+    public var metricsPublic = false
     /// Client IP from `X-Forwarded-For` / `X-Real-IP` (only behind a proxy that sets them).
     public var trustProxy = false
     /// Open connections per client IP.

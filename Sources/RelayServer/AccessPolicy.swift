@@ -88,7 +88,7 @@ final class AccessPolicy: Sendable {
 
     /// `/metrics` and `/api/status`.
     func authorizeAdmin(_ request: HTTPRequest, path: Substring) -> AccessRejection? {
-        if path == "/metrics", configuration.metricsPublic { return nil }
+        if path == "/metrics", configuration.metricsPublic || (admin == nil && Self.isLocal(request)) { return nil }
         guard let admin else {
             return reject(AccessRejection(status: .notFound, code: "not_found",
                                           message: "set --admin-token to use this endpoint", reason: "admin_disabled"))
@@ -99,6 +99,15 @@ final class AccessPolicy: Sendable {
                                           challenge: "Bearer realm=\"relayd-admin\"", reason: "admin_unauthorized"))
         }
         return nil
+    }
+
+    /// A request from this machine itself, not relayed by a proxy in front of relayd (a
+    /// proxy on the same machine connects from loopback too, but says whom it forwards).
+    static func isLocal(_ request: HTTPRequest) -> Bool {
+        let peer = request.peer.host
+        let loopback = peer == "::1" || peer.hasPrefix("127.") || peer.hasPrefix("::ffff:127.")
+        return loopback && request.headers["X-Forwarded-For"] == nil && request.headers["Forwarded"] == nil
+            && request.headers["X-Real-IP"] == nil
     }
 
     // MARK: Chats

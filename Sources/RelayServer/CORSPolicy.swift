@@ -19,6 +19,13 @@ public struct CORSPolicy: Sendable, Equatable {
 
     public static let allowAll = CORSPolicy(rules: [.any])
     public static let denyAll = CORSPolicy(rules: [])
+    /// The default: pages served from this machine during development (any port of
+    /// `localhost`, `127.0.0.1` and `[::1]` over http). Any other site's pages are refused
+    /// until the operator names them, because a page a user merely visits could otherwise
+    /// open a WebSocket or post a chat and spend the operator's provider keys. Same-origin
+    /// requests (the demo page relayd serves) are allowed whatever the list says.
+    public static let localDevelopment = CORSPolicy(
+        parsing: "http://localhost,http://localhost:*,http://127.0.0.1,http://127.0.0.1:*,http://[::1],http://[::1]:*")
 
     init(rules: [Rule]) { self.rules = rules }
 
@@ -35,6 +42,7 @@ public struct CORSPolicy: Sendable, Equatable {
     }
 
     public var allowsAnyOrigin: Bool { rules.contains(.any) }
+    public var isLocalDevelopment: Bool { self == .localDevelopment }
     public var isEmpty: Bool { rules.isEmpty }
 
     public func allows(origin: String) -> Bool {
@@ -47,6 +55,28 @@ public struct CORSPolicy: Sendable, Equatable {
             }
         }
         return false
+    }
+
+    /// Whether a request from `origin` may act here: the list allows it, or it is the
+    /// request's own origin (its host and port are the `Host` the request was sent to; the
+    /// scheme is not compared, as TLS usually ends at a proxy in front of relayd).
+    public func admits(origin: String, host: String?) -> Bool {
+        allows(origin: origin) || Self.isSameOrigin(origin, host: host)
+    }
+
+    /// `https://chat.example.com` and `Host: chat.example.com` (or `:443`) are one origin.
+    static func isSameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host, !host.isEmpty else { return false }
+        let origin = origin.lowercased()
+        let scheme: String
+        if origin.hasPrefix("https://") { scheme = "https" } else if origin.hasPrefix("http://") { scheme = "http" } else { return false }
+        let authority = origin.dropFirst(scheme.count + 3)
+        guard !authority.isEmpty, !authority.contains("/"), !authority.contains("@") else { return false }
+        let defaultPort = scheme == "https" ? ":443" : ":80"
+        func normalized(_ text: Substring) -> Substring {
+            text.hasSuffix(defaultPort) ? text.dropLast(defaultPort.count) : text
+        }
+        return normalized(authority) == normalized(Substring(host.lowercased()))
     }
 
     /// `*` matches one or more of `[a-z0-9.-]`: never `/`, `:` or `@`, so a pattern cannot be

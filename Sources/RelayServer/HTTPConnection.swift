@@ -188,6 +188,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             clientIP = ip
         }
         request.clientIP = clientIP
+        if let rejection = checkHostAndOrigin(request) { return responder.respond(rejection) }
         let webSocket = context.webSocketRoutes[String(request.path)]
         if request.method != .options, let rejection = authorize(&request, isWebSocket: webSocket != nil) {
             return responder.respond(rejection.response)
@@ -222,6 +223,27 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         }
     }
 
+    /// Refusals that come before anything else a request could do. A `Host` this relayd does
+    /// not answer to (DNS rebinding). A cross-origin request that changes something (`POST`,
+    /// `DELETE`…) from a page whose origin is not allowed: browsers send a `text/plain` POST
+    /// without a preflight, so CORS alone would let any site start chats with the operator's
+    /// keys; the browser still sends `Origin`, and that is what is checked here.
+    private func checkHostAndOrigin(_ request: HTTPRequest) -> HTTPResponse? {
+        let host = request.headers["Host"]
+        if let allowed = configuration.allowedHosts, request.path != "/health", !allowed.allows(host: host) {
+            context.metrics.rejected("host_not_allowed")
+            return .error(.forbidden, code: "host_not_allowed", message: "this Host is not served here; see --allowed-hosts")
+        }
+        switch request.method {
+        case .get, .head, .options:
+            return nil
+        default:
+            guard let origin = request.headers["Origin"], !configuration.cors.admits(origin: origin, host: host) else { return nil }
+            context.metrics.rejected("origin_not_allowed")
+            return .error(.forbidden, code: "origin_not_allowed", message: "origin is not in --cors-origins")
+        }
+    }
+
     /// Who may call what: the admin endpoints need the admin token; `/api/` routes and
     /// WebSocket upgrades get their principal (a bearer token when clients authenticate, else
     /// the client's address). An upgrade without a token is let through: the session then
@@ -253,7 +275,8 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
                                      headers: ["Retry-After": "1"]))
             return
         }
-        if let origin = request.headers["Origin"], !configuration.cors.allows(origin: origin) {
+        if let origin = request.headers["Origin"], !configuration.cors.admits(origin: origin, host: request.headers["Host"]) {
+            context.metrics.rejected("origin_not_allowed")
             responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin is not in --cors-origins"))
             return
         }

@@ -4,8 +4,9 @@ import RelayIO
 /// Everything the HTTP server needs to know, resolved from flags and environment by the
 /// `relayd` executable (or set directly by tests).
 public struct ServerConfiguration: Sendable {
-    /// Address to listen on; `::` is dual-stack with a fallback to `0.0.0.0`.
-    public var host: String = "::"
+    /// Address to listen on: this machine only, by default (a deployment says `::`, which
+    /// is dual-stack with a fallback to `0.0.0.0`; the Docker image does).
+    public var host: String = "127.0.0.1"
     /// Port to listen on; 0 picks a free one (tests).
     public var port: Int = 8000
     /// Open connections beyond this get 503 and are closed.
@@ -23,7 +24,11 @@ public struct ServerConfiguration: Sendable {
     /// `send_timeout`; separate from the idle timeout, which starts only once all is sent.
     public var sendTimeout: Double = 60
     public var limits = RequestParserLimits()
-    public var cors: CORSPolicy = .allowAll
+    /// Origins whose pages may call relayd (CORS, WebSocket upgrades, and any request that
+    /// changes something); same-origin requests always may.
+    public var cors: CORSPolicy = .localDevelopment
+    /// `Host` names answered (nil: any). `/health` answers any (platform checkers).
+    public var allowedHosts: HostAllowlist?
     /// A streamed response whose unsent output exceeds this is going to a client that cannot
     /// keep up; it is closed rather than allowed to grow memory. (Complete responses are
     /// already in memory; pipelining stops at `outboundHighWatermark`.)

@@ -13,7 +13,7 @@ public struct StreamConfiguration: Sendable {
     /// Chats streaming at once, all clients together; more are refused (503 `server_busy`).
     public var maxLiveStreams = 10_000
     /// Chats streaming at once on one WebSocket; more get `too_many_streams`.
-    public var maxStreamsPerConnection = 32
+    public var maxStreamsPerConnection = 64
     /// Bytes of chat requests (their messages) held by the chats streaming now: each is kept
     /// until its answer ends, for retries and fallbacks. More are refused (503 `server_busy`).
     public var maxRequestBytesInFlight = 256 << 20

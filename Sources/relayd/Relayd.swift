@@ -28,7 +28,7 @@ struct Relayd: ParsableCommand {
         version: RelaydVersion.string
     )
 
-    @Option(help: "Address to listen on. '::' listens on IPv6 and IPv4, falling back to 0.0.0.0. (env: RELAYD_HOST; default: ::)")
+    @Option(help: "Address to listen on. The default answers this machine only; '::' listens on IPv6 and IPv4 (falling back to 0.0.0.0), for a deployment (the Docker image sets it). (env: RELAYD_HOST; default: 127.0.0.1)")
     var host: String?
 
     @Option(help: "Port to listen on. (env: PORT; default: 8000)")
@@ -40,8 +40,11 @@ struct Relayd: ParsableCommand {
     @Option(help: "text, or json for one JSON object per line. (env: RELAYD_LOG_FORMAT; default: text)")
     var logFormat: String?
 
-    @Option(help: "Origins allowed by CORS and for WebSockets, comma-separated: exact origins, patterns such as https://*.vercel.app or http://localhost:*, * for any, or none. (env: RELAYD_CORS_ORIGINS; default: *)")
+    @Option(help: "Origins whose pages may call relayd (CORS, WebSocket upgrades, POST and DELETE), comma-separated: exact origins, patterns such as https://*.vercel.app or http://localhost:*, * for any, or none. Same-origin pages always may. (env: RELAYD_CORS_ORIGINS; default: http://localhost:*, http://127.0.0.1:*, http://[::1]:*)")
     var corsOrigins: String?
+
+    @Option(help: "Host names relayd answers to (DNS-rebinding defence), comma-separated; .example.com allows subdomains; * for any. /health answers any. (env: RELAYD_ALLOWED_HOSTS; default: localhost, 127.0.0.1 and [::1] when listening on loopback, else any)")
+    var allowedHosts: String?
 
     @Option(help: "Open connections beyond this get 503. (env: RELAYD_MAX_CONNECTIONS; default: 10000)")
     var maxConnections: String?
@@ -127,7 +130,7 @@ struct Relayd: ParsableCommand {
     @Option(help: "A file holding the admin token for /api/status and /metrics. (env: RELAYD_ADMIN_TOKEN_FILE; the token itself: RELAYD_ADMIN_TOKEN)")
     var adminTokenFile: String?
 
-    @Flag(help: "Serve /metrics without the admin token (a private network); it is open anyway when no admin token is set. (env: RELAYD_METRICS_PUBLIC=1)")
+    @Flag(help: "Serve /metrics without the admin token (a private network). Without an admin token and this flag, /metrics answers only requests from this machine. (env: RELAYD_METRICS_PUBLIC=1)")
     var metricsPublic = false
 
     @Flag(help: "Take the client IP from X-Forwarded-For / X-Real-IP: only behind a proxy that sets them (Railway does). (env: RELAYD_TRUST_PROXY=1)")
@@ -142,7 +145,7 @@ struct Relayd: ParsableCommand {
     @Option(help: "Chats streaming at once per client (token, or IP without authentication). (env: RELAYD_MAX_STREAMS_PER_CLIENT; default: 100)")
     var maxStreamsPerClient: String?
 
-    @Option(help: "Chats streaming at once on one WebSocket; more get too_many_streams. (env: RELAYD_MAX_STREAMS_PER_CONNECTION; default: 32)")
+    @Option(help: "Chats streaming at once on one WebSocket; more get too_many_streams. (env: RELAYD_MAX_STREAMS_PER_CONNECTION; default: 64)")
     var maxStreamsPerConnection: String?
 
     @Option(help: "Chats streaming at once, all clients together; more get 503 server_busy. (env: RELAYD_MAX_LIVE_STREAMS; default: 10000)")
@@ -201,6 +204,15 @@ struct Relayd: ParsableCommand {
         summary["address"] = "\(server.localAddress.map(String.init(describing:)) ?? "?")"
         summary["web"] = "\(webPaths.joined(separator: ","))"
         logger.info("relayd started", metadata: summary)
+        if settings.exposesProviderKeys(providers: providers.order) {
+            logger.warning("relayd listens beyond this machine without client authentication while paid providers are configured: anyone who can reach it can spend your provider keys. Set RELAYD_AUTH_TOKENS or RELAYD_JWT_SECRET (see the README's production checklist)", metadata: [
+                "address": "\(server.localAddress.map(String.init(describing:)) ?? "?")",
+                "providers": "\(providers.order.filter { $0 != "demo" }.joined(separator: ","))",
+            ])
+        }
+        if settings.server.cors.allowsAnyOrigin, providers.order.contains(where: { $0 != "demo" }) {
+            logger.warning("--cors-origins * lets any web page a user visits call relayd with your provider keys; name your front end's origins instead")
+        }
         let watcher = SignalWatcher { signal in
             logger.info("shutting down: draining", metadata: [
                 "signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")",

@@ -25,6 +25,17 @@ struct Settings {
 
     enum LogFormat: String { case text, json }
 
+    /// Whether `host` (a listen address) is reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Whether relayd can spend a provider's key for whoever reaches it: it listens beyond
+    /// loopback, without client authentication, with a provider other than `demo`.
+    func exposesProviderKeys(providers: [String]) -> Bool {
+        !Self.isLoopback(server.host) && !server.access.authenticator.isEnabled && providers.contains { $0 != "demo" }
+    }
+
     /// The longest duration any setting takes: a year.
     static let maximumSeconds = 31_536_000.0
     /// The largest byte size a setting takes, but for the total stream cap.
@@ -73,6 +84,11 @@ struct Settings {
             logFormat = format
         }
         if let (origins, _) = value(options.corsOrigins, "RELAYD_CORS_ORIGINS") { server.cors = CORSPolicy(parsing: origins) }
+        if let (names, _) = value(options.allowedHosts, "RELAYD_ALLOWED_HOSTS") {
+            server.allowedHosts = names.trimmingOWS() == "*" ? nil : HostAllowlist(parsing: names)
+        } else if Self.isLoopback(server.host) {
+            server.allowedHosts = .loopback
+        }
         if let max: Int = try number(options.maxConnections, "RELAYD_MAX_CONNECTIONS", minimum: 1, maximum: 10_000_000) { server.maxConnections = max }
         if let seconds = try seconds(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
         if let seconds = try seconds(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
@@ -164,7 +180,7 @@ struct Settings {
         func flag(_ set: Bool, _ variable: String) -> Bool {
             set || (environment[variable].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false)
         }
-        server.access.metricsPublic = flag(options.metricsPublic, "RELAYD_METRICS_PUBLIC") || server.access.adminToken == nil
+        server.access.metricsPublic = flag(options.metricsPublic, "RELAYD_METRICS_PUBLIC")
         server.access.trustProxy = flag(options.trustProxy, "RELAYD_TRUST_PROXY")
         if let count = try number(options.maxConnectionsPerIp, "RELAYD_MAX_CONNECTIONS_PER_IP", 1) { server.access.maxConnectionsPerIP = Int(count) }
         if let rate = try number(options.newConnectionsPerIpPerSecond, "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND", 0.01) {
@@ -195,7 +211,8 @@ struct Settings {
             "send_timeout_s": "\(server.sendTimeout)",
             "max_body_bytes": "\(server.limits.maxBodyBytes)",
             "loops": "\(server.loopCount)",
-            "cors": "\(server.cors.isEmpty ? "none" : (server.cors.allowsAnyOrigin ? "*" : "list"))",
+            "cors": "\(server.cors.isEmpty ? "none" : server.cors.allowsAnyOrigin ? "*" : server.cors.isLocalDevelopment ? "localhost" : "list")",
+            "allowed_hosts": "\(server.allowedHosts == nil ? "*" : server.allowedHosts == .loopback ? "loopback" : "list")",
             "log_format": "\(logFormat.rawValue)",
             "ws_ping_s": "\(webSocket.pingInterval)",
             "ws_max_message_bytes": "\(webSocket.maxMessageBytes)",

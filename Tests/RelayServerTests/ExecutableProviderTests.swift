@@ -79,7 +79,7 @@ struct ExecutableProviderTests {
         #expect(headers["x-team"] == "chat")
 
         let client = try RawClient(port: port)
-        try client.send("GET /api/providers HTTP/1.1\r\nHost: t\r\n\r\n")
+        try client.send("GET /api/providers HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let response = try client.readResponse()
         let listing = String(decoding: response.body, as: UTF8.self)
         #expect(listing.contains(#""openai""#) && listing.contains(#""corp""#) && listing.contains(#""reasoning""#), "\(listing)")

@@ -11,7 +11,7 @@ final class RawSSE {
 
     init(port: Int, method: String = "GET", path: String, headers: [String: String] = [:], body: String? = nil) throws {
         client = try RawClient(port: port, timeout: 10)
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: t\r\n"
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if let body { request += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         try client.send(request + "\r\n" + (body ?? ""))

@@ -11,7 +11,7 @@ final class RawWebSocket {
     /// Connects and completes the handshake on `path`.
     init(port: Int, path: String = "/ws", headers: [String: String] = [:], timeout: Double = 5) throws {
         client = try RawClient(port: port, timeout: timeout)
-        var request = "GET \(path) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         try client.send(request + "\r\n")
         handshake = try client.readResponse(head: true)

@@ -37,7 +37,7 @@ struct RejectionTests {
     }
 
     @Test func declaredBodyOverLimitIsAnsweredBeforeTheBodyIsSent() throws {
-        try withServer({ $0.limits.maxBodyBytes = 1000 }) { _, port in
+        try withServer({ $0.limits.maxBodyBytes = 1000; $0.cors = CORSPolicy(parsing: "https://app.example") }) { _, port in
             let client = try RawClient(port: port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\nContent-Length: 1000000\r\n\r\n")
             let response = try client.readResponse()

@@ -34,7 +34,7 @@ struct WebAssetTests {
     }
 
     static func get(_ client: RawClient, _ path: String, method: String = "GET", _ headers: [String] = []) throws -> RawClient.Response {
-        try client.send("\(method) \(path) HTTP/1.1\r\nHost: t\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n")
+        try client.send("\(method) \(path) HTTP/1.1\r\nHost: localhost\r\n" + headers.map { $0 + "\r\n" }.joined() + "\r\n")
         return try client.readResponse(head: method == "HEAD")
     }
 

@@ -8,7 +8,8 @@ public struct ConnectionDeadline: Sendable {
         /// Part of a request head has arrived. The clock does not restart on each byte: a
         /// client trickling one byte a second (slowloris) still runs out of time.
         case awaitingHead
-        /// The head is in; the body is arriving. Each read restarts the clock.
+        /// The head is in; the body is arriving, within `bodyTimeout` in all (reads do not
+        /// restart the clock: a body trickled a byte at a time still runs out of time).
         case readingBody
         /// A response is being produced; streaming responses may take minutes.
         case responding
@@ -25,12 +26,14 @@ public struct ConnectionDeadline: Sendable {
     }
 
     public var headerTimeout: Duration
+    public var bodyTimeout: Duration
     public var idleTimeout: Duration
     public private(set) var phase: Phase
     public private(set) var since: ContinuousClock.Instant
 
-    public init(headerTimeout: Duration, idleTimeout: Duration, now: ContinuousClock.Instant) {
+    public init(headerTimeout: Duration, bodyTimeout: Duration = .seconds(60), idleTimeout: Duration, now: ContinuousClock.Instant) {
         self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
         self.idleTimeout = idleTimeout
         phase = .fresh
         since = now
@@ -45,8 +48,7 @@ public struct ConnectionDeadline: Sendable {
     public mutating func received(at now: ContinuousClock.Instant) {
         switch phase {
         case .fresh, .idle: enter(.awaitingHead, at: now)
-        case .readingBody: since = now
-        case .awaitingHead, .responding: break
+        case .awaitingHead, .readingBody, .responding: break
         }
     }
 
@@ -54,7 +56,8 @@ public struct ConnectionDeadline: Sendable {
         let elapsed = since.duration(to: now)
         switch phase {
         case .fresh: return elapsed >= headerTimeout ? .close : .none
-        case .awaitingHead, .readingBody: return elapsed >= headerTimeout ? .requestTimeout : .none
+        case .awaitingHead: return elapsed >= headerTimeout ? .requestTimeout : .none
+        case .readingBody: return elapsed >= bodyTimeout ? .requestTimeout : .none
         case .responding: return .none
         case .idle: return elapsed >= idleTimeout ? .close : .none
         }

@@ -17,6 +17,23 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     /// The request being read: its head and the body so far.
     private var head: RequestHead?
     private var body: [UInt8] = []
+    /// What the request being read will get, decided from its head alone, before any of its
+    /// body is read: who it is from, whether that client and its `Host` and `Origin` may
+    /// call, and which route answers. A body nobody will use is never read.
+    private var decision: Decision?
+    /// The request being read as the route will see it (principal and client IP set).
+    private var pendingRequest: HTTPRequest?
+    /// Body bytes of this request counted in the server-wide budget (`maxBodyBytesInFlight`).
+    private var bodyBytesReserved = 0
+    /// The connection was refused by a per-IP limit: its one response closes it.
+    private var refusedConnection = false
+
+    private enum Decision {
+        /// An answer known from the head: a refusal, a preflight, 404, 405.
+        case respond(HTTPResponse)
+        case upgrade(WebSocketRoute)
+        case handle(RouteHandler)
+    }
     /// The exchange whose response is pending.
     private var exchange: HTTPResponder?
     private var streamingChunked = false
@@ -41,6 +58,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         parser = RequestParser(limits: context.configuration.limits)
         deadline = ConnectionDeadline(
             headerTimeout: .milliseconds(Int64(context.configuration.headerTimeout * 1000)),
+            bodyTimeout: .milliseconds(Int64(context.configuration.bodyTimeout * 1000)),
             idleTimeout: .milliseconds(Int64(context.configuration.idleTimeout * 1000)),
             now: .now)
     }
@@ -77,6 +95,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
 
     func connectionDidClose(_ connection: Connection) {
         closing = true // nothing more is parsed or dispatched
+        releaseBodyBytes()
         loopContext.connections[connection.id] = nil
         context.openConnections.subtract(1, ordering: .relaxed)
         context.metrics.connectionClosed(transport)
@@ -115,6 +134,11 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
             case .head(let head):
                 received(head)
             case .body(let piece):
+                guard reserveBodyBytes(piece.count) else {
+                    refuse(.error(.serviceUnavailable, code: "server_busy", message: "too many request bodies in flight; try again shortly",
+                                  headers: ["Retry-After": "2"]), head: head)
+                    break
+                }
                 body.append(contentsOf: piece)
             case .end:
                 dispatch()
@@ -139,8 +163,22 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     private func received(_ head: RequestHead) {
         self.head = head
         body = []
-        if case .contentLength(let length) = head.framing { body.reserveCapacity(min(length, 64 * 1024)) }
         deadline.enter(.readingBody, at: .now)
+        var request = HTTPRequest(head: head, body: [], peer: connection.peer, connectionID: connection.id)
+        let decision = decide(&request)
+        if head.framing != .none, head.framing != .contentLength(0) {
+            switch decision {
+            case .handle where Self.methodsWithBody.contains(head.method):
+                break
+            case .respond(let response):
+                return refuse(response, head: head)
+            case .handle, .upgrade:
+                return refuse(.error(.contentTooLarge, code: "content_too_large", message: "this endpoint takes no request body"), head: head)
+            }
+        }
+        self.decision = decision
+        pendingRequest = request
+        if case .contentLength(let length) = head.framing { body.reserveCapacity(min(length, 64 * 1024)) }
         if let expect = head.headers["Expect"] {
             guard asciiCaseInsensitiveEquals(expect, "100-continue") else {
                 reject(.expectationFailed, message: "only 100-continue is supported", head: head)
@@ -164,63 +202,88 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
 
     // MARK: Exchanges
 
+    /// Methods whose requests may carry a body to a route (the chat endpoints take `POST`).
+    private static let methodsWithBody: Set<HTTPMethod> = [.post, .put, .patch]
+
+    /// Runs the request whose last byte just arrived, as decided from its head.
     private func dispatch() {
-        guard let head else { return }
-        self.head = nil
-        let request = HTTPRequest(head: head, body: body, peer: connection.peer, connectionID: connection.id)
-        body = []
-        keepAlive = head.keepAlive && !draining && !context.isDraining
+        guard head != nil, var request = pendingRequest, let decision else { return }
+        head = nil
+        pendingRequest = nil
+        self.decision = nil
+        keepAlive = request.head.keepAlive && !draining && !context.isDraining && !refusedConnection
         deadline.enter(.responding, at: .now)
+        // The responder keeps the request for the exchange's life (minutes, for a stream):
+        // without its body, which the route alone reads now.
         let responder = HTTPResponder(request: request, loop: connection.loop, connection: self)
+        request.body = body
+        body = []
+        releaseBodyBytes()
         exchange = responder
-        route(request, responder)
+        switch decision {
+        case .respond(let response): responder.respond(response)
+        case .upgrade(let route): upgrade(request, responder, route)
+        case .handle(let handler): handler(request, responder)
+        }
     }
 
-    private func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
-        var request = request
-        let origin = request.headers["Origin"]
+    /// Everything that depends on the head alone: per-IP admission (a connection's first
+    /// request), `Host` and `Origin`, authentication, and the route.
+    private func decide(_ request: inout HTTPRequest) -> Decision {
         if clientIP == nil {
             let ip = context.access.clientIP(request)
             if let rejection = context.access.admitConnection(from: ip) {
-                keepAlive = false
-                return responder.respond(rejection.response)
+                refusedConnection = true
+                return .respond(rejection.response)
             }
             clientIP = ip
         }
         request.clientIP = clientIP
-        if let rejection = checkHostAndOrigin(request) { return responder.respond(rejection) }
+        if let rejection = checkHostAndOrigin(request) { return .respond(rejection) }
         let webSocket = context.webSocketRoutes[String(request.path)]
         if request.method != .options, let rejection = authorize(&request, isWebSocket: webSocket != nil) {
-            return responder.respond(rejection.response)
+            return .respond(rejection.response)
         }
-        if let webSocket, request.method != .options {
-            upgrade(request, responder, webSocket)
-            return
-        }
+        if let webSocket, request.method != .options { return .upgrade(webSocket) }
         if request.method == .options {
-            if let origin, request.headers.contains("Access-Control-Request-Method") {
+            if let origin = request.headers["Origin"], request.headers.contains("Access-Control-Request-Method") {
                 let methods = context.router.allow(for: request.path) ?? "GET, HEAD, POST, OPTIONS"
-                responder.respond(configuration.cors.preflightResponse(origin: origin, methods: methods))
-                return
+                return .respond(configuration.cors.preflightResponse(origin: origin, methods: methods))
             }
             if let allow = context.router.allow(for: request.path) {
-                responder.respond(HTTPResponse(status: .noContent, headers: ["Allow": allow]))
+                return .respond(HTTPResponse(status: .noContent, headers: ["Allow": allow]))
             } else if request.head.target == "*" {
-                responder.respond(HTTPResponse(status: .noContent, headers: ["Allow": "GET, HEAD, POST, OPTIONS"]))
-            } else {
-                responder.respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
+                return .respond(HTTPResponse(status: .noContent, headers: ["Allow": "GET, HEAD, POST, OPTIONS"]))
             }
-            return
+            return .respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
         }
         switch context.router.resolve(request.method, request.path) {
         case .handler(let handler):
-            handler(request, responder)
+            return .handle(handler)
         case .methodNotAllowed(let allow):
-            responder.respond(.error(.methodNotAllowed, code: "method_not_allowed",
-                                     message: "\(request.method) is not allowed here", headers: ["Allow": allow]))
+            return .respond(.error(.methodNotAllowed, code: "method_not_allowed",
+                                   message: "\(request.method) is not allowed here", headers: ["Allow": allow]))
         case .notFound:
-            responder.respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
+            return .respond(.error(.notFound, code: "not_found", message: "no such endpoint"))
         }
+    }
+
+    /// Counts body bytes against the server-wide budget: many slow uploads at once cannot
+    /// hold more than `maxBodyBytesInFlight` between them.
+    private func reserveBodyBytes(_ count: Int) -> Bool {
+        guard context.bodyBytesInFlight.add(count, ordering: .relaxed).newValue <= configuration.maxBodyBytesInFlight else {
+            context.bodyBytesInFlight.subtract(count, ordering: .relaxed)
+            context.metrics.rejected("body_bytes")
+            return false
+        }
+        bodyBytesReserved += count
+        return true
+    }
+
+    private func releaseBodyBytes() {
+        guard bodyBytesReserved > 0 else { return }
+        context.bodyBytesInFlight.subtract(bodyBytesReserved, ordering: .relaxed)
+        bodyBytesReserved = 0
     }
 
     /// Refusals that come before anything else a request could do. A `Host` this relayd does
@@ -443,6 +506,27 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
         deadline.enter(parser.isMidRequest ? .awaitingHead : .idle, at: .now)
         if processing { return } // the parse loop goes on by itself
         processInput()
+    }
+
+    /// Answers from the head, before the body is read, and closes: the unread body is
+    /// discarded by the lingering close, never buffered.
+    private func refuse(_ response: HTTPResponse, head: RequestHead?) {
+        guard !closing else { return }
+        closing = true
+        keepAlive = false
+        decision = nil
+        pendingRequest = nil
+        body = []
+        releaseBodyBytes()
+        context.metrics.request(route: head.map { context.router.label(for: $0.path) } ?? "unparsed", status: response.status.code)
+        writeHead(response.status, response.headers, origin: head?.headers["Origin"], framing: .contentLength(response.body.count),
+                  body: head?.method == .head ? nil : response.body)
+        if context.logsDebug {
+            context.logger.debug("request refused before its body", metadata: [
+                "relayd.conn": "\(connection.id)", "status": "\(response.status.code)",
+            ])
+        }
+        connection.closeAfterFlush()
     }
 
     /// Answers an error and closes: after a parse error the byte stream cannot be trusted.

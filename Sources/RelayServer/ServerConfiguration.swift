@@ -13,8 +13,14 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int = 10_000
     /// How long a shutdown waits for in-flight responses.
     public var drainSeconds: Double = 25
-    /// A request whose head (or body, between reads) does not arrive within this gets 408.
+    /// A request whose head does not arrive within this gets 408.
     public var headerTimeout: Double = 10
+    /// A request body that does not arrive whole within this gets 408: a total, so a body
+    /// trickled a byte at a time cannot hold its buffer (and its place) for ever.
+    public var bodyTimeout: Double = 60
+    /// Request body bytes all connections together may hold while they arrive; past it a
+    /// request gets 503 `server_busy`. 64 slow uploads of the largest body at once.
+    public var maxBodyBytesInFlight: Int = 64 << 20
     /// Keep-alive connections with no request for this long are closed. Longer than the 60 s
     /// of common proxies and load balancers, so they close first and never reuse a socket
     /// relayd is closing.

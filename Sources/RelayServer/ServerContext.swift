@@ -18,6 +18,8 @@ final class ServerContext: Sendable {
     let webSocketsDeadPeers = Atomic<Int>(0)
     let webSocketsSlowClosed = Atomic<Int>(0)
     let heartbeats = Atomic<Int>(0)
+    /// Request body bytes buffered by every connection together (`maxBodyBytesInFlight`).
+    let bodyBytesInFlight = Atomic<Int>(0)
     /// Read once: the level lives in the log handler, behind an existential, and the hot
     /// path asks on every request.
     let logsDebug: Bool

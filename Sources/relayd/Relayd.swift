@@ -52,8 +52,14 @@ struct Relayd: ParsableCommand {
     @Option(help: "Seconds a shutdown (SIGTERM) waits for in-flight responses before closing them. (env: RELAYD_DRAIN_SECONDS; default: 25)")
     var drainSeconds: String?
 
-    @Option(help: "Seconds a client has to send a request head (and between body reads) before 408. (env: RELAYD_HEADER_TIMEOUT; default: 10)")
+    @Option(help: "Seconds a client has to send a request head before 408. (env: RELAYD_HEADER_TIMEOUT; default: 10)")
     var headerTimeout: String?
+
+    @Option(help: "Seconds a client has to send a whole request body before 408. (env: RELAYD_BODY_TIMEOUT; default: 60)")
+    var bodyTimeout: String?
+
+    @Option(help: "Request body bytes all connections together may hold while they arrive; more get 503 server_busy. (env: RELAYD_MAX_BODY_BYTES_IN_FLIGHT; default: 67108864)")
+    var maxBodyBytesInFlight: String?
 
     @Option(help: "Seconds an idle keep-alive connection stays open. (env: RELAYD_IDLE_TIMEOUT; default: 75)")
     var idleTimeout: String?

@@ -92,6 +92,10 @@ struct Settings {
         if let max: Int = try number(options.maxConnections, "RELAYD_MAX_CONNECTIONS", minimum: 1, maximum: 10_000_000) { server.maxConnections = max }
         if let seconds = try seconds(options.drainSeconds, "RELAYD_DRAIN_SECONDS", minimum: 0) { server.drainSeconds = seconds }
         if let seconds = try seconds(options.headerTimeout, "RELAYD_HEADER_TIMEOUT", minimum: 0.1) { server.headerTimeout = seconds }
+        if let seconds = try seconds(options.bodyTimeout, "RELAYD_BODY_TIMEOUT", minimum: 0.1) { server.bodyTimeout = seconds }
+        if let bytes = try bytes(options.maxBodyBytesInFlight, "RELAYD_MAX_BODY_BYTES_IN_FLIGHT", minimum: 1024, maximum: 1 << 36) {
+            server.maxBodyBytesInFlight = bytes
+        }
         if let seconds = try seconds(options.idleTimeout, "RELAYD_IDLE_TIMEOUT", minimum: 0.1) { server.idleTimeout = seconds }
         if let seconds = try seconds(options.sendTimeout, "RELAYD_SEND_TIMEOUT", minimum: 0.1) { server.sendTimeout = seconds }
         if let bytes = try bytes(options.maxBodyBytes, "RELAYD_MAX_BODY_BYTES", minimum: 0) { server.limits.maxBodyBytes = bytes }
@@ -207,6 +211,7 @@ struct Settings {
             "max_connections": "\(server.maxConnections)",
             "drain_s": "\(server.drainSeconds)",
             "header_timeout_s": "\(server.headerTimeout)",
+            "body_timeout_s": "\(server.bodyTimeout)",
             "idle_timeout_s": "\(server.idleTimeout)",
             "send_timeout_s": "\(server.sendTimeout)",
             "max_body_bytes": "\(server.limits.maxBodyBytes)",

@@ -9,7 +9,7 @@ import Testing
 struct HardeningTests {
     @Test(arguments: [
         "resume-overflow", "ping-flood", "loop-starvation", "head-stream", "settings", "chat-flood", "client-id-scope",
-        "safe-defaults",
+        "safe-defaults", "body-before-auth",
     ])
     func hostileClientGetsAClearErrorAndRelaydStaysUp(_ check: String) throws {
         let script = PeerProcess.directory.appendingPathComponent("hardening_session.py").path

@@ -37,7 +37,7 @@ struct TimeoutAndLimitTests {
     }
 
     @Test func slowBodyGets408() throws {
-        try withServer({ $0.headerTimeout = 0.4 }) { _, port in
+        try withServer({ $0.bodyTimeout = 0.4 }) { _, port in
             let client = try RawClient(port: port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
             let response = try client.readResponse()
@@ -123,12 +123,14 @@ struct ConnectionDeadlineTests {
         #expect(policy.check(at: start + .seconds(11)) == .requestTimeout)
     }
 
-    @Test func bodyProgressRestartsTheClock() {
-        var policy = deadline()
+    /// A body has `bodyTimeout` in all: a client sending a byte just before each deadline
+    /// (it used to restart the clock) still runs out of time.
+    @Test func aTrickledBodyDoesNotRestartTheClock() {
+        var policy = ConnectionDeadline(headerTimeout: .seconds(10), bodyTimeout: .seconds(30), idleTimeout: .seconds(75), now: start)
         policy.enter(.readingBody, at: start)
-        policy.received(at: start + .seconds(9))
-        #expect(policy.check(at: start + .seconds(18)) == .none)
-        #expect(policy.check(at: start + .seconds(19)) == .requestTimeout)
+        for second in stride(from: 9, to: 30, by: 9) { policy.received(at: start + .seconds(second)) }
+        #expect(policy.check(at: start + .seconds(29)) == .none)
+        #expect(policy.check(at: start + .seconds(30)) == .requestTimeout)
     }
 
     @Test func respondingNeverTimesOut() {

@@ -441,6 +441,69 @@ def safe_defaults():
     assert "spend your provider keys" not in authenticated.stop()
 
 
+def read_status(sock, timeout):
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = sock.recv(4096)
+        if not piece:
+            break
+        data += piece
+    return int(data.split(b" ")[1]) if data.startswith(b"HTTP/1.1 ") else None, data
+
+
+def body_before_auth():
+    """Finding 4: authentication, routing and limits act on the head. A body nobody will use
+    is not read; a body has a total deadline; bodies in flight share one budget."""
+    token = "token-alice-0123456789abcdef"
+    with Relayd(["--body-timeout", "2", "--max-body-bytes-in-flight", "1048576"], {"RELAYD_AUTH_TOKENS": token}) as relayd:
+        def connect():
+            return socket.create_connection(("127.0.0.1", relayd.port), timeout=5)
+        head = "POST /api/chat HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n"
+        # No token: 401 at once, with the megabyte never sent.
+        with connect() as sock:
+            sock.sendall(head.format(1000000, "").encode())
+            status, answer = read_status(sock, 3)
+            assert status == 401, answer
+        # A route that takes no body: refused before it.
+        with connect() as sock:
+            sock.sendall(f"GET /api/providers HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Length: 500000\r\n\r\n".encode())
+            status, answer = read_status(sock, 3)
+            assert status == 413, answer
+        # A body trickled a byte at a time: 408 once the body's time is up, however steady.
+        with connect() as sock:
+            sock.sendall(head.format(100, f"Authorization: Bearer {token}\r\n").encode())
+            started = time.time()
+            sock.setblocking(False)
+            status = None
+            while time.time() - started < 8 and status is None:
+                try:
+                    sock.send(b" ")
+                    data = sock.recv(4096)
+                    if data:
+                        status = int(data.split(b" ")[1])
+                except BlockingIOError:
+                    pass
+                except (ConnectionResetError, BrokenPipeError):
+                    break
+                time.sleep(0.3)
+            assert status == 408, status
+            assert time.time() - started < 4.5, time.time() - started
+        # Bodies in flight share 1 MiB: the third 600 kB body on its way is refused.
+        socks = [connect() for _ in range(3)]
+        for index, sock in enumerate(socks):
+            sock.sendall(head.format(900000, f"Authorization: Bearer {token}\r\n").encode() + b" " * 400000)
+            time.sleep(0.3)
+        status, answer = read_status(socks[2], 3)
+        assert status == 503 and b"server_busy" in answer, answer
+        for sock in socks:
+            sock.close()
+        time.sleep(0.3)
+        # The budget is given back: a whole chat goes through.
+        chat = httpx.post(relayd.base + "/api/chat", json={"id": "ok", **CHAT}, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert chat.status_code == 200, chat.text
+
+
 CHECKS = {
     "resume-overflow": resume_overflow,
     "ping-flood": ping_flood,
@@ -450,6 +513,7 @@ CHECKS = {
     "chat-flood": chat_flood,
     "client-id-scope": client_id_scope,
     "safe-defaults": safe_defaults,
+    "body-before-auth": body_before_auth,
 }
 
 if __name__ == "__main__":

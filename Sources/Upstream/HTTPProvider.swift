@@ -34,8 +34,9 @@ public struct HTTPProvider: Provider {
 
     public var models: [String] { allowedModels.isEmpty ? [defaultModel] : allowedModels }
 
+    /// Without a list, any name that `ModelName` accepts (it reaches a body or a URL path).
     public func allows(model: String) -> Bool {
-        allowedModels.isEmpty ? !model.isEmpty && model.utf8.count <= 200 : allowedModels.contains(model)
+        allowedModels.isEmpty ? ModelName.isValid(model) : allowedModels.contains(model)
     }
 
     public func stream(_ request: ChatRequest, model: String, context: ProviderContext,

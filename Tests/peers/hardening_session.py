@@ -1,0 +1,192 @@
+"""The hardening findings, against the relayd binary over real sockets.
+
+    python3 hardening_session.py RELAYD_BINARY [SECTION...]
+
+Sections (all by default):
+  models   a client's model name never picks the upstream URL path sent with the operator's key
+Prints ALL OK.
+"""
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import websockets
+
+BINARY = sys.argv[1]
+SECTIONS = sys.argv[2:] or ["models"]
+TOKEN_A = "token-alice-0123456789abcdef"
+JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
+ADMIN = "admin-token-5f4dcc3b5aa765d61d8327deb882cf99"
+CHAT = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(claims, secret=JWT_SECRET):
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(signature)}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Relayd:
+    def __init__(self, arguments, environment, log_level="debug"):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        env = {"PATH": "/usr/bin:/bin", "RELAYD_UPSTREAM_RETRIES": "0", **environment}
+        self.process = subprocess.Popen([BINARY, "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level,
+                                         "--demo-tokens-per-second", "500", *arguments],
+                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            try:
+                httpx.get(self.base + "/health", timeout=0.5)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError("relayd did not start: " + self.process.stdout.read().decode())
+
+    def stop(self):
+        self.process.terminate()
+        output, _ = self.process.communicate(timeout=30)
+        return output.decode(errors="replace")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        if self.process.poll() is None:
+            self.stop()
+
+
+def exit_status(arguments, environment=None):
+    process = subprocess.run([BINARY, "--host", "127.0.0.1", "--port", "0", *arguments],
+                             env={"PATH": "/usr/bin:/bin", **(environment or {})}, capture_output=True, timeout=30)
+    return process.returncode, process.stderr.decode(errors="replace")
+
+
+def expect(response, status, code=None):
+    assert response.status_code == status, (response.request.method, str(response.request.url), response.status_code, response.text)
+    if code:
+        assert response.json()["error"]["code"] == code, response.text
+    return response
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def ws_events(url, messages, until=("done", "error"), timeout=10):
+    """Sends each message on one connection and reads events until one of `until` types."""
+    async with websockets.connect(url, compression=None) as ws:
+        events = []
+        for message in messages:
+            await ws.send(json.dumps(message))
+        while True:
+            event = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+            events.append(event)
+            if event["type"] in until:
+                return events
+
+
+class Recorder:
+    """A provider that records every request line and body, and answers 404."""
+
+    def __init__(self):
+        self.requests = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                recorder.requests.append((self.path, json.loads(body) if body else None))
+                answer = json.dumps({"error": {"message": "no such model", "code": 404}}).encode()
+                self.send_response(404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *_):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+# ---------------------------------------------------------------------------- 7: model names
+
+def models():
+    recorder = Recorder()
+    environment = {"GEMINI_API_KEY": "gemini-key-0000", "GEMINI_BASE_URL": f"http://127.0.0.1:{recorder.port}/v1beta",
+                   "OPENAI_API_KEY": "openai-key-0000", "OPENAI_BASE_URL": f"http://127.0.0.1:{recorder.port}/v1"}
+    try:
+        with Relayd([], environment) as relayd:
+            hostile = ["x/../../../v1/files", "../files", "a;b", "a@evil.example", "a?key=1", "a#f", "a%2F..%2Ffiles", "a b", "a\nb", "m" * 129, "", ".", "..", "models//x"]
+            for provider in ("gemini", "openai"):
+                for model in hostile:
+                    events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "m", "provider": provider,
+                                                                         "model": model, **CHAT}]))
+                    assert events[-1]["type"] == "error" and events[-1]["code"] == "bad_request", (provider, model, events)
+                    assert "model" in events[-1]["message"], events[-1]
+                    response = httpx.post(relayd.base + "/api/chat", json={"id": "h", "provider": provider, "model": model, **CHAT},
+                                          timeout=10)
+                    expect(response, 400, "bad_request")
+            assert recorder.requests == [], f"a hostile model reached the provider: {recorder.requests}"
+
+            # Real names pass, and reach the provider where they belong: Gemini's as one path
+            # segment (a `models/` prefix dropped), OpenAI-compatible ones only in the body.
+            def sent(provider, model):
+                recorder.requests.clear()
+                events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "ok", "provider": provider,
+                                                                     "model": model, **CHAT}]))
+                assert events[0]["type"] == "start", (model, events)
+                assert len(recorder.requests) == 1, (model, recorder.requests)
+                return recorder.requests[0]
+            for model in ("gemini-1.5-flash", "models/gemini-2.0-flash"):
+                path, _ = sent("gemini", model)
+                assert path == f"/v1beta/models/{model.removeprefix('models/')}:streamGenerateContent?alt=sse", path
+            path, _ = sent("gemini", "gemini-pro:generateContent")
+            assert path == "/v1beta/models/gemini-pro%3AgenerateContent:streamGenerateContent?alt=sse", path
+            for model in ("gpt-4o-mini", "deepseek-chat", "moonshot-v1-8k", "accounts/fireworks/models/llama-v3p1-8b-instruct",
+                          "llama3.1:8b"):
+                path, body = sent("openai", model)
+                assert path == "/v1/chat/completions" and body["model"] == model, (path, body)
+    finally:
+        recorder.close()
+    print("models OK")
+
+
+SECTION_FUNCTIONS = {"models": models}
+try:
+    for section in SECTIONS:
+        SECTION_FUNCTIONS[section]()
+except Exception:  # on stdout, which the Swift test shows when it fails
+    import traceback
+    traceback.print_exc(file=sys.stdout)
+    sys.exit(1)
+print("ALL OK")

@@ -168,7 +168,7 @@ struct Relayd: ParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler: LogHandler = format == .json
                 ? JSONLogHandler(label: label)
-                : StreamLogHandler.standardError(label: label)
+                : TextLogHandler(label: label) // escapes control characters: clients control some values
             handler.logLevel = level
             return handler
         }

@@ -4,6 +4,7 @@
 
 Sections (all by default):
   models   a client's model name never picks the upstream URL path sent with the operator's key
+  logs     client-controlled values cannot forge log lines; upstream errors carry no address
 Prints ALL OK.
 """
 import asyncio
@@ -23,7 +24,7 @@ import httpx
 import websockets
 
 BINARY = sys.argv[1]
-SECTIONS = sys.argv[2:] or ["models"]
+SECTIONS = sys.argv[2:] or ["models", "logs"]
 TOKEN_A = "token-alice-0123456789abcdef"
 JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
 ADMIN = "admin-token-5f4dcc3b5aa765d61d8327deb882cf99"
@@ -181,7 +182,42 @@ def models():
     print("models OK")
 
 
-SECTION_FUNCTIONS = {"models": models}
+# ---------------------------------------------------------------------------- 11: logs and addresses
+
+def logs():
+    closed_port = free_port()  # nothing listens here: connections are refused
+    # Three ways to fail before a provider answers: refused, unreachable at once (the address is
+    # in the system call's error), a name that does not resolve (the host is in resolver's).
+    backends = {"openai": f"127.0.0.1:{closed_port}", "anthropic": "255.255.255.255:8000", "gemini": "llm-backend.invalid:8000"}
+    environment = {"OPENAI_API_KEY": "k-0000", "OPENAI_BASE_URL": f"http://{backends['openai']}/v1",
+                   "ANTHROPIC_API_KEY": "k-0000", "ANTHROPIC_BASE_URL": f"http://{backends['anthropic']}/v1",
+                   "GEMINI_API_KEY": "k-0000", "GEMINI_BASE_URL": f"http://{backends['gemini']}/v1beta"}
+    relayd = Relayd(["--upstream-connect-timeout", "3"], environment, log_level="info")
+    try:
+        forged = "x\nFORGED line\u2028\r\n2026-01-01T00:00:00Z critical relayd: pwned"
+        events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "resume", "stream_id": forged, "last_seq": 1}]))
+        assert events[-1]["code"] == "stream_expired", events
+        for provider, backend in backends.items():
+            events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "u", "provider": provider, **CHAT}]))
+            error = events[-1]
+            assert error["type"] == "error" and error["code"] in ("upstream_unavailable", "upstream_timeout"), events
+            host, port = backend.rsplit(":", 1)
+            assert host not in error["message"] and port not in error["message"], (provider, error)
+            assert not re.search(r"\d+\.\d+\.\d+\.\d+", error["message"]), (provider, error)
+    finally:
+        log = relayd.stop()
+    lines = log.splitlines()
+    resumed = [line for line in lines if "stream resumed" in line]
+    assert len(resumed) == 1, resumed
+    assert "x\\nFORGED line\\u{2028}\\r\\n" in resumed[0], resumed[0]
+    assert not any(line.startswith("FORGED") or ("pwned" in line and "stream resumed" not in line) for line in lines), log
+    # What the client was not told is in the log, for the operator.
+    failed = "\n".join(line for line in lines if "chat failed" in line)
+    assert f"127.0.0.1:{closed_port}" in failed and "llm-backend.invalid" in failed, failed
+    print("logs OK")
+
+
+SECTION_FUNCTIONS = {"models": models, "logs": logs}
 try:
     for section in SECTIONS:
         SECTION_FUNCTIONS[section]()

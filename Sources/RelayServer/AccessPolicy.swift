@@ -38,9 +38,17 @@ final class AccessPolicy: Sendable {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
+    /// The request's client address. Every `X-Forwarded-For` line counts, joined in order
+    /// (a client's own first line must not stand in for the proxy's); of `X-Real-IP`, which a
+    /// proxy sets rather than appends to, the last line.
     func clientIP(_ request: HTTPRequest) -> String {
-        ClientAddress.resolve(peer: request.peer.host, forwardedFor: request.headers["X-Forwarded-For"],
-                              realIP: request.headers["X-Real-IP"], trustProxy: configuration.trustProxy)
+        guard configuration.trustProxy else {
+            return ClientAddress.resolve(peer: request.peer.host, forwardedFor: nil, realIP: nil, trustProxy: false)
+        }
+        let forwarded = request.headers.values("X-Forwarded-For")
+        return ClientAddress.resolve(peer: request.peer.host, forwardedFor: forwarded.isEmpty ? nil : forwarded.joined(separator: ","),
+                                     realIP: request.headers.values("X-Real-IP").last, trustProxy: true,
+                                     trustedHops: configuration.trustedProxyHops)
     }
 
     private func reject(_ rejection: AccessRejection) -> AccessRejection {

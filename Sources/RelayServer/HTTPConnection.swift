@@ -179,15 +179,19 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     private func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
         var request = request
         let origin = request.headers["Origin"]
+        // Evaluated per request: a proxy may carry several clients' requests on one connection.
+        let ip = context.access.clientIP(request)
         if clientIP == nil {
-            let ip = context.access.clientIP(request)
+            // The per-IP connection count keeps the first request's address for the
+            // connection's life (a count needs one key to release); rate limits and principals
+            // use each request's own.
             if let rejection = context.access.admitConnection(from: ip) {
                 keepAlive = false
                 return responder.respond(rejection.response)
             }
             clientIP = ip
         }
-        request.clientIP = clientIP
+        request.clientIP = ip
         let webSocket = context.webSocketRoutes[String(request.path)]
         if request.method != .options, let rejection = authorize(&request, isWebSocket: webSocket != nil) {
             return responder.respond(rejection.response)
@@ -235,7 +239,7 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
            request.headers["Authorization"] == nil {
             return nil
         }
-        switch context.access.principal(for: request, ip: clientIP ?? request.peer.host, queryToken: queryToken) {
+        switch context.access.principal(for: request, ip: request.clientIP ?? request.peer.host, queryToken: queryToken) {
         case .success(let principal):
             request.principal = principal
             return nil

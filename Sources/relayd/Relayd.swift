@@ -133,6 +133,9 @@ struct Relayd: ParsableCommand {
     @Flag(help: "Take the client IP from X-Forwarded-For / X-Real-IP: only behind a proxy that sets them (Railway does). (env: RELAYD_TRUST_PROXY=1)")
     var trustProxy = false
 
+    @Option(help: "With --trust-proxy: how many proxies in front of relayd append to X-Forwarded-For, 1 to 10; the client is that many entries from the right. (env: RELAYD_TRUSTED_PROXY_HOPS; default: 1, Railway's edge)")
+    var trustedProxyHops: String?
+
     @Option(help: "Open connections per client IP; more get 429. (env: RELAYD_MAX_CONNECTIONS_PER_IP; default: off)")
     var maxConnectionsPerIp: String?
 

@@ -148,6 +148,12 @@ struct Settings {
         }
         server.access.metricsPublic = flag(options.metricsPublic, "RELAYD_METRICS_PUBLIC") || server.access.adminToken == nil
         server.access.trustProxy = flag(options.trustProxy, "RELAYD_TRUST_PROXY")
+        if let hops = try number(options.trustedProxyHops, "RELAYD_TRUSTED_PROXY_HOPS", 1) {
+            guard hops <= Double(ClientAddress.maximumTrustedHops), hops == hops.rounded() else {
+                throw Invalid(description: "trusted proxy hops must be a whole number from 1 to \(ClientAddress.maximumTrustedHops), got \(hops)")
+            }
+            server.access.trustedProxyHops = Int(hops)
+        }
         if let count = try number(options.maxConnectionsPerIp, "RELAYD_MAX_CONNECTIONS_PER_IP", 1) { server.access.maxConnectionsPerIP = Int(count) }
         if let rate = try number(options.newConnectionsPerIpPerSecond, "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND", 0.01) {
             server.access.newConnectionsPerIPPerSecond = rate
@@ -193,7 +199,7 @@ struct Settings {
             "auth": "\(server.access.authenticator.isEnabled ? "on" : "off")",
             "admin_token": "\(server.access.adminToken == nil ? "off" : "set")",
             "metrics_public": "\(server.access.metricsPublic)",
-            "trust_proxy": "\(server.access.trustProxy)",
+            "trust_proxy": "\(server.access.trustProxy ? "on, \(server.access.trustedProxyHops) hop(s)" : "off")",
         ]
     }
 }

@@ -42,7 +42,7 @@ struct ExecutableTests {
             ("--trust-proxy", "RELAYD_TRUST_PROXY"), ("--max-connections-per-ip", "RELAYD_MAX_CONNECTIONS_PER_IP"),
             ("--new-connections-per-ip-per-second", "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND"),
             ("--max-streams-per-client", "RELAYD_MAX_STREAMS_PER_CLIENT"), ("--chats-per-minute", "RELAYD_CHATS_PER_MINUTE"),
-            ("--allowed-models", "RELAYD_ALLOWED_MODELS"),
+            ("--allowed-models", "RELAYD_ALLOWED_MODELS"), ("--trusted-proxy-hops", "RELAYD_TRUSTED_PROXY_HOPS"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

@@ -4,6 +4,7 @@
 
 Sections (all by default):
   models   a client's model name never picks the upstream URL path sent with the operator's key
+  proxy    --trust-proxy: every X-Forwarded-For line counts, hops from the right, per request
   logs     client-controlled values cannot forge log lines; upstream errors carry no address
 Prints ALL OK.
 """
@@ -24,7 +25,7 @@ import httpx
 import websockets
 
 BINARY = sys.argv[1]
-SECTIONS = sys.argv[2:] or ["models", "logs"]
+SECTIONS = sys.argv[2:] or ["models", "proxy", "logs"]
 TOKEN_A = "token-alice-0123456789abcdef"
 JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
 ADMIN = "admin-token-5f4dcc3b5aa765d61d8327deb882cf99"
@@ -182,6 +183,41 @@ def models():
     print("models OK")
 
 
+# ---------------------------------------------------------------------------- 8: client IP
+
+def chat_status(client, forwarded, chat_id):
+    headers = [("X-Forwarded-For", line) for line in forwarded]
+    return client.post("/api/chat", json={"id": chat_id, "provider": "demo", **CHAT}, headers=headers).status_code
+
+
+def proxy():
+    # One chat a minute per client IP (authentication off: the client is its IP).
+    with Relayd(["--trust-proxy", "--chats-per-minute", "1"], {}) as relayd:
+        # A client's own X-Forwarded-For line comes first; the proxy's own line last.
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            assert chat_status(client, ["198.51.100.1", "203.0.113.5"], "a") == 200
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            status = chat_status(client, ["198.51.100.2", "203.0.113.5"], "b")
+            assert status == 429, f"a forged first X-Forwarded-For line changed the client: {status}"
+        # Several clients on one proxy connection: each request is its own client.
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            assert chat_status(client, ["203.0.113.7"], "c") == 200
+            assert chat_status(client, ["203.0.113.8"], "d") == 200, "the connection's first client was charged"
+            assert chat_status(client, ["203.0.113.7"], "e") == 429
+    # Two trusted proxies: the client is two entries from the right, whatever it wrote further left.
+    with Relayd(["--trust-proxy", "--chats-per-minute", "1"], {"RELAYD_TRUSTED_PROXY_HOPS": "2"}) as relayd:
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            assert chat_status(client, ["6.6.6.6, 203.0.113.9, 10.0.0.1"], "f") == 200
+            assert chat_status(client, ["7.7.7.7, 203.0.113.9", "10.0.0.2"], "g") == 429
+            assert chat_status(client, ["6.6.6.6, 203.0.113.10, 10.0.0.1"], "h") == 200
+    for arguments, environment in ((["--trusted-proxy-hops", "0"], {}), (["--trusted-proxy-hops", "11"], {}),
+                                   (["--trusted-proxy-hops", "two"], {}), ([], {"RELAYD_TRUSTED_PROXY_HOPS": "2.5"}),
+                                   ([], {"RELAYD_TRUSTED_PROXY_HOPS": "1e300"})):
+        status, output = exit_status(arguments, environment)
+        assert status == 64 and "hops" in output.lower(), (arguments, environment, status, output)
+    print("proxy OK")
+
+
 # ---------------------------------------------------------------------------- 11: logs and addresses
 
 def logs():
@@ -217,7 +253,7 @@ def logs():
     print("logs OK")
 
 
-SECTION_FUNCTIONS = {"models": models, "logs": logs}
+SECTION_FUNCTIONS = {"models": models, "proxy": proxy, "logs": logs}
 try:
     for section in SECTIONS:
         SECTION_FUNCTIONS[section]()

@@ -124,6 +124,15 @@ struct Relayd: ParsableCommand {
     @Option(help: "A file holding the HS256 secret for client JWTs (exp and nbf checked); clients must then authenticate. (env: RELAYD_JWT_SECRET_FILE; the secret itself: RELAYD_JWT_SECRET)")
     var jwtSecretFile: String?
 
+    @Flag(inversion: .prefixedNo, help: "Refuse client JWTs without an exp claim; on unless --no-jwt-require-exp. (env: RELAYD_JWT_REQUIRE_EXP=0 to turn off)")
+    var jwtRequireExp: Bool?
+
+    @Option(help: "When set, a client JWT's aud claim must name this audience. (env: RELAYD_JWT_AUDIENCE)")
+    var jwtAudience: String?
+
+    @Option(help: "When set, a client JWT's iss claim must equal this issuer. (env: RELAYD_JWT_ISSUER)")
+    var jwtIssuer: String?
+
     @Option(help: "A file holding the admin token for /api/status and /metrics. (env: RELAYD_ADMIN_TOKEN_FILE; the token itself: RELAYD_ADMIN_TOKEN)")
     var adminTokenFile: String?
 

@@ -14,7 +14,7 @@ struct AccessPolicyTests {
 
     /// The hardening findings against the binary (Tests/peers/hardening_session.py), one
     /// section per finding; its docstring says what each checks.
-    @Test(arguments: ["models", "proxy", "logs"])
+    @Test(arguments: ["models", "proxy", "auth", "logs"])
     func hardening(_ section: String) throws {
         let script = PeerProcess.directory.appendingPathComponent("hardening_session.py").path
         let (status, output) = try run(which("python3") ?? "/usr/bin/python3", [script, ExecutableTests.binary, section])

@@ -43,6 +43,7 @@ struct ExecutableTests {
             ("--new-connections-per-ip-per-second", "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND"),
             ("--max-streams-per-client", "RELAYD_MAX_STREAMS_PER_CLIENT"), ("--chats-per-minute", "RELAYD_CHATS_PER_MINUTE"),
             ("--allowed-models", "RELAYD_ALLOWED_MODELS"), ("--trusted-proxy-hops", "RELAYD_TRUSTED_PROXY_HOPS"),
+            ("--jwt-require-exp", "RELAYD_JWT_REQUIRE_EXP"), ("--jwt-audience", "RELAYD_JWT_AUDIENCE"), ("--jwt-issuer", "RELAYD_JWT_ISSUER"),
         ] {
             #expect(output.contains(flag), "\(flag)")
             #expect(output.contains("env: \(variable)"), "\(variable)")

@@ -5,6 +5,8 @@
 Sections (all by default):
   models   a client's model name never picks the upstream URL path sent with the operator's key
   proxy    --trust-proxy: every X-Forwarded-For line counts, hops from the right, per request
+  auth     JWT exp required, aud/iss, range-checked dates, sessions end with their token, the
+           echo route obeys authentication, full-length principal ids
   logs     client-controlled values cannot forge log lines; upstream errors carry no address
 Prints ALL OK.
 """
@@ -25,7 +27,7 @@ import httpx
 import websockets
 
 BINARY = sys.argv[1]
-SECTIONS = sys.argv[2:] or ["models", "proxy", "logs"]
+SECTIONS = sys.argv[2:] or ["models", "proxy", "auth", "logs"]
 TOKEN_A = "token-alice-0123456789abcdef"
 JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
 ADMIN = "admin-token-5f4dcc3b5aa765d61d8327deb882cf99"
@@ -218,6 +220,88 @@ def proxy():
     print("proxy OK")
 
 
+# ---------------------------------------------------------------------------- 10: authentication
+
+async def closed_with(ws, timeout):
+    """Reads until the server closes; returns (code, reason, seconds waited)."""
+    started = time.monotonic()
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), timeout)
+    except websockets.ConnectionClosed as closed:
+        return (closed.rcvd.code, closed.rcvd.reason, time.monotonic() - started) if closed.rcvd else (None, None, 0)
+
+
+def authentication():
+    environment = {"RELAYD_AUTH_TOKENS": TOKEN_A, "RELAYD_JWT_SECRET": JWT_SECRET, "RELAYD_ADMIN_TOKEN": ADMIN}
+    with Relayd(["--echo-path", "/echo"], environment) as relayd:
+        now = int(time.time())
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            expect(client.get("/api/providers", headers=bearer(jwt({"sub": "carol"}))), 401, "invalid_token")
+            expect(client.get("/api/providers", headers=bearer(jwt({"sub": "carol", "exp": now + 60}))), 200)
+            for huge in (1e300, 2 ** 64, -1, 253402300800):
+                for claim in ("exp", "nbf", "iat"):
+                    claims = {"sub": "carol", "exp": now + 60, claim: huge}
+                    expect(client.get("/api/providers", headers=bearer(jwt(claims))), 401, "invalid_token")
+            expect(client.get("/health"), 200)  # nothing trapped
+
+        async def sessions():
+            url = relayd.ws + "/ws"
+            # A token accepted inside the 30 s leeway, 3 s before it stops being accepted.
+            ending = jwt({"sub": "dave", "exp": int(time.time()) - 27})
+            async with websockets.connect(url, compression=None) as ws:
+                await ws.send(json.dumps({"type": "auth", "token": ending}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "auth_ok"}
+                code, reason, waited = await closed_with(ws, 10)
+                assert code == 1008 and reason == "token_expired" and 1 <= waited <= 6, (code, reason, waited)
+            # The same, with the token on the upgrade.
+            async with websockets.connect(url + "?token=" + jwt({"sub": "dave", "exp": int(time.time()) - 28}), compression=None) as ws:
+                code, reason, _ = await closed_with(ws, 10)
+                assert code == 1008 and reason == "token_expired", (code, reason)
+            # A fresh token before the end keeps the session; another principal's is refused.
+            async with websockets.connect(url, compression=None) as ws:
+                await ws.send(json.dumps({"type": "auth", "token": jwt({"sub": "erin", "exp": int(time.time()) - 27})}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "auth_ok"}
+                await ws.send(json.dumps({"type": "auth", "token": jwt({"sub": "mallory", "exp": int(time.time()) + 600})}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["code"] == "forbidden"
+                await ws.send(json.dumps({"type": "auth", "token": "not-a-token-at-all-000"}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["code"] == "invalid_token"
+                await ws.send(json.dumps({"type": "auth", "token": jwt({"sub": "erin", "exp": int(time.time()) + 600})}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5)) == {"type": "auth_ok"}
+                await asyncio.sleep(5)
+                await ws.send(json.dumps({"type": "heartbeat", "timestamp": 1}))
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "heartbeat_ack", "renewed, still open"
+            # The echo endpoint obeys authentication too.
+            try:
+                await websockets.connect(relayd.ws + "/echo")
+                raise AssertionError("the echo route upgraded without a token")
+            except websockets.InvalidStatus as refused:
+                assert refused.response.status_code == 401, refused.response.status_code
+            async with websockets.connect(relayd.ws + "/echo?token=" + TOKEN_A, compression=None) as ws:
+                await ws.send("ping?")
+                assert await asyncio.wait_for(ws.recv(), 5) == "ping?"
+            # Principals are the token's whole digest, not 32 bits of it.
+            async with websockets.connect(url + "?token=" + TOKEN_A, compression=None) as ws:
+                await ws.send(json.dumps({"type": "heartbeat", "timestamp": 1}))
+                await asyncio.wait_for(ws.recv(), 5)
+                status = httpx.get(relayd.base + "/api/status", headers=bearer(ADMIN), timeout=5).json()
+                ids = {c.get("principal") for c in status["connections"] if c["transport"] == "websocket"}
+                assert "token:" + hashlib.sha256(TOKEN_A.encode()).hexdigest() in ids, ids
+        asyncio.run(sessions())
+
+    # exp optional only when asked; aud and iss when configured.
+    with Relayd(["--no-jwt-require-exp", "--jwt-audience", "relayd", "--jwt-issuer", "https://auth.example"],
+                {"RELAYD_JWT_SECRET": JWT_SECRET}) as relayd:
+        with httpx.Client(base_url=relayd.base, timeout=10) as client:
+            good = {"sub": "f", "aud": ["relayd", "other"], "iss": "https://auth.example"}
+            expect(client.get("/api/providers", headers=bearer(jwt(good))), 200)
+            expect(client.get("/api/providers", headers=bearer(jwt({**good, "aud": "billing"}))), 401, "invalid_token")
+            expect(client.get("/api/providers", headers=bearer(jwt({**good, "iss": "https://evil.example"}))), 401, "invalid_token")
+    status, output = exit_status([], {"RELAYD_JWT_SECRET": JWT_SECRET, "RELAYD_JWT_REQUIRE_EXP": "maybe"})
+    assert status == 64 and "RELAYD_JWT_REQUIRE_EXP" in output, (status, output)
+    print("auth OK")
+
+
 # ---------------------------------------------------------------------------- 11: logs and addresses
 
 def logs():
@@ -253,7 +337,7 @@ def logs():
     print("logs OK")
 
 
-SECTION_FUNCTIONS = {"models": models, "proxy": proxy, "logs": logs}
+SECTION_FUNCTIONS = {"models": models, "proxy": proxy, "auth": authentication, "logs": logs}
 try:
     for section in SECTIONS:
         SECTION_FUNCTIONS[section]()

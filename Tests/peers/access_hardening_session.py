@@ -1,6 +1,6 @@
 """The hardening findings, against the relayd binary over real sockets.
 
-    python3 hardening_session.py RELAYD_BINARY [SECTION...]
+    python3 access_hardening_session.py RELAYD_BINARY [SECTION...]
 
 Sections (all by default):
   models   a client's model name never picks the upstream URL path sent with the operator's key

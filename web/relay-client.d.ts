@@ -186,8 +186,9 @@ export declare function backoffDelay(attempt: number, delaysMs: number[], jitter
 /** A wait the server asked for in a close reason (`retry_after_ms=1500`), or null. */
 export declare function retryHintFromCloseReason(reason: string): number | null;
 
-/** What a WebSocket close code means for the client. */
-export declare function closeAction(code: number): "reconnect" | "reconnect-now" | "stop";
+/** What a WebSocket close code means for the client. 1008 stops, except with the reason
+ *  `token_expired` when `canRenewToken` (a `token` function fetches a fresh one): then reconnect now. */
+export declare function closeAction(code: number, reason?: string, options?: { canRenewToken?: boolean }): "reconnect" | "reconnect-now" | "stop";
 
 /** Keeps one stream's events in order, once each: accepts seq lastSeq+1 and above, drops the rest. */
 export declare class SeqTracker {

@@ -68,12 +68,16 @@ export function retryAfterHeaderMs(value, now = Date.now()) {
  *  - stop: the server refused on purpose or the client is at fault (policy/authentication
  *    1008, protocol errors 1002/1003/1007, a message too big 1009, 1010); reconnecting would
  *    be refused the same way;
- *  - reconnect-now: 4000, relayd closed a client that fell behind: resume at once;
+ *  - reconnect-now: 4000, relayd closed a client that fell behind: resume at once; and 1008
+ *    with the reason `token_expired` when the client can fetch a fresh token (its `token`
+ *    option is a function): the same token would be refused, a new one is not;
  *  - reconnect: everything else (1006 abnormal, 1001 going away, 1011, 1012 restart, 1013,
  *    4001 heartbeat timeout, …), after the backoff or the server's hint. */
-export function closeAction(code) {
+export function closeAction(code, reason = "", { canRenewToken = false } = {}) {
   switch (code) {
-    case 1002: case 1003: case 1007: case 1008: case 1009: case 1010:
+    case 1008:
+      return reason === "token_expired" && canRenewToken ? "reconnect-now" : "stop";
+    case 1002: case 1003: case 1007: case 1009: case 1010:
       return "stop";
     case 4000:
       return "reconnect-now";
@@ -744,7 +748,9 @@ export class RelayClient {
     this.#stopSocketTimers();
     for (const chat of this.#chats.values()) if (chat.via === "websocket") chat.via = null;
     if (this.#closedByUser) return;
-    const action = closeAction(code);
+    // An expired token is fetched anew (when `token` is a function) on the way back; a fixed
+    // token would only be refused again. Reconnects still count against `attempts`.
+    const action = closeAction(code, reason, { canRenewToken: typeof this.#options.token === "function" });
     if (action === "stop") {
       this._log("error", `WebSocket closed by the server (${code}${reason ? ` ${reason}` : ""}); not reconnecting`);
       this.#setState("closed", { code, reason });

@@ -8,30 +8,48 @@ import Darwin
 /// Which IP address a request comes from, as a key for per-client limits and for logs.
 ///
 /// Without a proxy in front, only the socket peer can be believed: any client can send
-/// `X-Forwarded-For`. Behind one trusted reverse proxy (`trustProxy`), the peer is the proxy,
-/// and the client is the address the proxy appended: the right-most valid entry of
-/// `X-Forwarded-For` (entries further left were written by the client), else `X-Real-IP`.
+/// `X-Forwarded-For`. Behind trusted reverse proxies (`trustProxy`), each proxy appends the
+/// address it received the request from, so of the list (every `X-Forwarded-For` line, joined
+/// in order) only the right-most `trustedHops` entries were written by proxies relayd trusts;
+/// the client is the entry the outermost trusted proxy wrote, `trustedHops` from the right.
+/// Entries further left were written by the client and are never used: if the chosen entry is
+/// not an address, the socket peer is the key (not an entry further left, which the client
+/// could have chosen). Only a request with no `X-Forwarded-For` at all falls back to
+/// `X-Real-IP`. With fewer entries than hops, the left-most entry is taken: every entry then
+/// came from a trusted proxy.
 ///
 /// Header values become keys only if `inet_pton` accepts them, and every address is returned
 /// in canonical `inet_ntop` form (IPv4-mapped IPv6 as plain IPv4, as `SocketAddress` shows
 /// peers), so `::0:1` and `::1` are one client and garbage headers never become keys.
 public enum ClientAddress {
+    /// The most proxies `trustedHops` may name.
+    public static let maximumTrustedHops = 10
+
     /// The client's IP address.
     /// - Parameters:
     ///   - peer: the socket's peer, with or without a port: "1.2.3.4", "1.2.3.4:5000",
     ///     "::1", "[::1]:5000".
-    ///   - forwardedFor: the `X-Forwarded-For` value (several header lines joined by commas).
+    ///   - forwardedFor: the `X-Forwarded-For` value (every header line, joined by commas in
+    ///     the order received: a client's own line must not hide the proxy's).
     ///   - realIP: the `X-Real-IP` value.
-    public static func resolve(peer: String, forwardedFor: String?, realIP: String?, trustProxy: Bool) -> String {
+    ///   - trustedHops: how many proxies in front of relayd append to `X-Forwarded-For`
+    ///     (1 behind Railway's edge), 1 to `maximumTrustedHops`.
+    public static func resolve(peer: String, forwardedFor: String?, realIP: String?, trustProxy: Bool,
+                               trustedHops: Int = 1) -> String {
         let socketAddress = host(ofPeer: peer)
-        guard trustProxy else { return canonical(socketAddress) ?? socketAddress }
+        let socketKey = canonical(socketAddress) ?? socketAddress
+        guard trustProxy else { return socketKey }
         if let forwardedFor {
-            for entry in forwardedFor.split(separator: ",").reversed() {
-                if let address = canonical(host(ofPeer: entry.trimmingOWS())) { return address }
+            // Empty elements ("a, , b", a trailing comma) are no entries (RFC 7239 §7.1 lists).
+            let entries = forwardedFor.split(separator: ",").map { $0.trimmingOWS() }.filter { !$0.isEmpty }
+            if !entries.isEmpty {
+                let hops = min(max(trustedHops, 1), maximumTrustedHops)
+                let chosen = entries[max(entries.count - hops, 0)]
+                return canonical(host(ofPeer: chosen)) ?? socketKey
             }
         }
         if let realIP, let address = canonical(host(ofPeer: realIP.trimmingOWS())) { return address }
-        return canonical(socketAddress) ?? socketAddress
+        return socketKey
     }
 
     /// `text` in canonical form if it is an IPv4 or IPv6 address, else nil.

@@ -17,19 +17,41 @@ public struct ClientAuthenticator: Sendable {
     private let staticTokens: [StaticToken]
     private let jsonWebTokens: JSONWebTokenVerifier?
 
+    /// Seconds of clock skew allowed on `exp` and `nbf`.
+    public let leeway: Double
+
     /// - Parameters:
     ///   - staticTokens: accepted bearer tokens; empty strings are ignored.
     ///   - jwtSecret: the HS256 key; nil or empty means JWTs are not accepted.
     ///   - leeway: seconds of clock skew allowed on `exp` and `nbf`.
-    ///   - requiresExpiration: whether a JWT without `exp` is refused.
-    public init(staticTokens: Set<String> = [], jwtSecret: [UInt8]? = nil, leeway: Double = 30, requiresExpiration: Bool = false) {
+    ///   - requiresExpiration: whether a JWT without `exp` is refused (relayd's
+    ///     `--jwt-require-exp`, on by default there).
+    ///   - audience: when set, a JWT's `aud` must name it.
+    ///   - issuer: when set, a JWT's `iss` must equal it.
+    public init(staticTokens: Set<String> = [], jwtSecret: [UInt8]? = nil, leeway: Double = 30, requiresExpiration: Bool = false,
+                audience: String? = nil, issuer: String? = nil) {
+        self.leeway = leeway
         self.staticTokens = staticTokens.filter { !$0.isEmpty }.sorted().map {
             StaticToken(digest: Digest.sha256($0.utf8), principal: .staticToken($0))
         }
         if let jwtSecret, !jwtSecret.isEmpty {
-            jsonWebTokens = JSONWebTokenVerifier(secret: jwtSecret, leeway: leeway, requiresExpiration: requiresExpiration)
+            jsonWebTokens = JSONWebTokenVerifier(secret: jwtSecret, leeway: leeway, requiresExpiration: requiresExpiration,
+                                                 audience: audience, issuer: issuer)
         } else {
             jsonWebTokens = nil
+        }
+    }
+
+    /// A verified token: who it proves, and until when.
+    public struct Authentication: Hashable, Sendable {
+        public let principal: Principal
+        /// The JWT's `exp` (Unix seconds); nil for static tokens and JWTs without one. The
+        /// token is accepted until `expiresAt + leeway`.
+        public let expiresAt: Double?
+
+        public init(principal: Principal, expiresAt: Double? = nil) {
+            self.principal = principal
+            self.expiresAt = expiresAt
         }
     }
 
@@ -39,13 +61,21 @@ public struct ClientAuthenticator: Sendable {
 
     /// The principal `token` proves, or why it proves none. `now` is Unix time in seconds.
     public func authenticate(token: String?, now: Double) -> Result<Principal, AuthFailure> {
+        verify(token: token, now: now).map(\.principal)
+    }
+
+    /// The principal `token` proves and when the token stops being accepted, or why it
+    /// proves none: for sessions that must end with their token (a WebSocket).
+    public func verify(token: String?, now: Double) -> Result<Authentication, AuthFailure> {
         guard let token, !token.isEmpty else { return .failure(.missing) }
         guard token.utf8.count <= Self.maximumTokenLength else {
             return .failure(.invalid("the token is too long"))
         }
-        if let principal = matchStaticToken(token) { return .success(principal) }
+        if let principal = matchStaticToken(token) { return .success(Authentication(principal: principal)) }
         if let jsonWebTokens, token.utf8.contains(UInt8(ascii: ".")) {
-            return jsonWebTokens.verify(token, now: now).map { Principal.jwt(subject: $0.subject, token: token) }
+            return jsonWebTokens.verify(token, now: now).map {
+                Authentication(principal: .jwt(subject: $0.subject, token: token), expiresAt: $0.expiresAt)
+            }
         }
         return .failure(.invalid("the token is not valid"))
     }

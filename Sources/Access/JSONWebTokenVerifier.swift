@@ -12,6 +12,16 @@ struct JSONWebTokenVerifier: Sendable {
     /// Clock skew tolerated on `exp` and `nbf` (RFC 7519 §4.1.4: "a small leeway").
     let leeway: Double
     let requiresExpiration: Bool
+    /// When set, `aud` must name it (RFC 7519 §4.1.3): a token minted for another service
+    /// with the same secret is not accepted here.
+    var audience: String?
+    /// When set, `iss` must equal it (RFC 7519 §4.1.1).
+    var issuer: String?
+
+    /// The largest NumericDate accepted: 9999-12-31T23:59:59Z. A claim beyond it (1e300, a
+    /// date in milliseconds by mistake) is refused rather than carried into timers and integer
+    /// conversions, where it would trap.
+    static let latestNumericDate = 253_402_300_799.0
 
     /// The claims relayd uses from a verified token.
     struct Claims: Equatable {
@@ -56,21 +66,39 @@ struct JSONWebTokenVerifier: Sendable {
             return .failure(.invalid("the JWT payload is not a JSON object"))
         }
         var claims = Claims()
-        // RFC 7519 §4.1.4, §4.1.5: NumericDate, seconds since the epoch; fractions allowed.
-        if let expiration = payload["exp"] {
-            guard let value = expiration.double, value.isFinite else {
-                return .failure(.invalid("the JWT exp claim is not a number"))
+        // RFC 7519 §4.1.4-6: NumericDate, seconds since the epoch; fractions allowed. Each is
+        // range-checked where it enters (0 to year 9999), so no later arithmetic can trap.
+        func numericDate(_ name: String) -> Result<Double?, AuthFailure> {
+            guard let claim = payload[name] else { return .success(nil) }
+            guard let value = claim.double, value.isFinite, value >= 0, value <= Self.latestNumericDate else {
+                return .failure(.invalid("the JWT \(name) claim is not a date between 1970 and 9999"))
             }
-            guard now < value + leeway else { return .failure(.expired) }
-            claims.expiresAt = value
+            return .success(value)
+        }
+        let expiration: Double?, notBefore: Double?
+        switch (numericDate("exp"), numericDate("nbf"), numericDate("iat")) {
+        case (.failure(let failure), _, _), (_, .failure(let failure), _), (_, _, .failure(let failure)):
+            return .failure(failure)
+        case (.success(let exp), .success(let nbf), .success):
+            (expiration, notBefore) = (exp, nbf)
+        }
+        if let expiration {
+            guard now < expiration + leeway else { return .failure(.expired) }
+            claims.expiresAt = expiration
         } else if requiresExpiration {
             return .failure(.invalid("the JWT has no exp claim"))
         }
-        if let notBefore = payload["nbf"] {
-            guard let value = notBefore.double, value.isFinite else {
-                return .failure(.invalid("the JWT nbf claim is not a number"))
-            }
-            guard now >= value - leeway else { return .failure(.notYetValid) }
+        if let notBefore {
+            guard now >= notBefore - leeway else { return .failure(.notYetValid) }
+        }
+        if let issuer {
+            guard payload["iss"]?.string == issuer else { return .failure(.invalid("the JWT issuer is not accepted here")) }
+        }
+        if let audience {
+            // A string, or an array of strings (RFC 7519 §4.1.3).
+            let claim = payload["aud"]
+            let audiences = claim?.string.map { [$0] } ?? (claim?.kind == .array ? claim!.elements.compactMap(\.string) : [])
+            guard audiences.contains(audience) else { return .failure(.invalid("the JWT audience is not this service")) }
         }
         if let subject = payload["sub"] {
             guard let value = subject.string, !value.isEmpty else {

@@ -24,18 +24,20 @@ public struct Principal: Hashable, Sendable, CustomStringConvertible {
         Principal(id: id, kind: .anonymous)
     }
 
-    /// "token:" and the first 8 hex digits of the token's SHA-256: enough to tell a handful
-    /// of configured tokens apart in logs, useless for recovering the token.
+    /// "token:" and the token's whole SHA-256 in hex. A prefix would do to tell a handful of
+    /// tokens apart in logs, but the id is also the key of limits and of stream ownership:
+    /// with 32 bits, two tokens could share a principal (a birthday collision among ~65,000
+    /// tokens), and one client could resume or cancel another's streams.
     public static func staticToken(_ token: String) -> Principal {
-        Principal(id: "token:" + Digest.hex(Digest.sha256(token.utf8).prefix(4)), kind: .staticToken)
+        Principal(id: "token:" + Digest.hex(Digest.sha256(token.utf8)), kind: .staticToken)
     }
 
     /// "jwt:<sub>" when the token names its subject, so every token issued to one subject
-    /// shares its limits. Without `sub`, "jwt-token:" and 16 hex digits of the token's SHA-256
+    /// shares its limits. Without `sub`, "jwt-token:" and the token's whole SHA-256 in hex
     /// (a different prefix, so no `sub` can collide with it): each such token is its own client.
     public static func jwt(subject: String?, token: String) -> Principal {
         if let subject { return Principal(id: "jwt:" + subject, kind: .jwt) }
-        return Principal(id: "jwt-token:" + Digest.hex(Digest.sha256(token.utf8).prefix(8)), kind: .jwt)
+        return Principal(id: "jwt-token:" + Digest.hex(Digest.sha256(token.utf8)), kind: .jwt)
     }
 
     public var description: String { id }

@@ -13,6 +13,9 @@ public final class Connector: PollerClient, @unchecked Sendable {
     private var fd: Int32 = -1
     private var finished = false
     private var lastError = SocketError("connect", code: ECONNREFUSED)
+    /// The address being tried, for the error (which goes to the operator's log; clients are
+    /// told only the errno's text).
+    private var attempted = ""
     /// Ids for outbound connections, apart from the server's (which count up from 1).
     private static let nextID = Atomic<UInt64>(1 << 62)
 
@@ -45,6 +48,7 @@ public final class Connector: PollerClient, @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socketFD, $0, address.length) }
         }
         if result == 0 || errno == EINPROGRESS {
+            attempted = address.description
             fd = socketFD
             loop.poller.register(socketFD, client: self, read: false, write: true)
             return
@@ -61,7 +65,7 @@ public final class Connector: PollerClient, @unchecked Sendable {
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
         loop.poller.unregister(fd)
         if error != 0 {
-            lastError = SocketError("connect", code: error)
+            lastError = SocketError("connect \(attempted)", code: error)
             SocketOptions.closeDescriptor(fd)
             fd = -1
             return tryNext()

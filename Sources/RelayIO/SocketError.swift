@@ -15,4 +15,7 @@ public struct SocketError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(call) failed: \(String(cString: strerror(code))) (errno \(code))" }
+
+    /// The errno's text alone, lowercased ("connection refused"): no call, no address.
+    public var reason: String { String(cString: strerror(code)).lowercased() }
 }

@@ -14,6 +14,9 @@ public struct AccessConfiguration: Sendable {
     public var metricsPublic = false
     /// Client IP from `X-Forwarded-For` / `X-Real-IP` (only behind a proxy that sets them).
     public var trustProxy = false
+    /// Proxies in front of relayd that append to `X-Forwarded-For` (with `trustProxy`): the
+    /// client is the entry this many from the right (1 behind Railway's edge).
+    public var trustedProxyHops = 1
     /// Open connections per client IP.
     public var maxConnectionsPerIP: Int?
     /// New connections per client IP per second (a burst of twice as many is allowed).

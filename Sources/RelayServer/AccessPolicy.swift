@@ -38,9 +38,17 @@ final class AccessPolicy: Sendable {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
+    /// The request's client address. Every `X-Forwarded-For` line counts, joined in order
+    /// (a client's own first line must not stand in for the proxy's); of `X-Real-IP`, which a
+    /// proxy sets rather than appends to, the last line.
     func clientIP(_ request: HTTPRequest) -> String {
-        ClientAddress.resolve(peer: request.peer.host, forwardedFor: request.headers["X-Forwarded-For"],
-                              realIP: request.headers["X-Real-IP"], trustProxy: configuration.trustProxy)
+        guard configuration.trustProxy else {
+            return ClientAddress.resolve(peer: request.peer.host, forwardedFor: nil, realIP: nil, trustProxy: false)
+        }
+        let forwarded = request.headers.values("X-Forwarded-For")
+        return ClientAddress.resolve(peer: request.peer.host, forwardedFor: forwarded.isEmpty ? nil : forwarded.joined(separator: ","),
+                                     realIP: request.headers.values("X-Real-IP").last, trustProxy: true,
+                                     trustedHops: configuration.trustedProxyHops)
     }
 
     private func reject(_ rejection: AccessRejection) -> AccessRejection {
@@ -73,18 +81,24 @@ final class AccessPolicy: Sendable {
     /// Who a request acts for: its bearer token (`Authorization`, or `token` in the query for
     /// WebSocket upgrades, since browsers cannot set headers on them), or its IP when
     /// authentication is off.
-    func principal(for request: HTTPRequest, ip: String, queryToken: String? = nil) -> Result<Principal, AccessRejection> {
-        guard authenticationEnabled else { return .success(.anonymous(id: "ip:\(ip)")) }
+    func principal(for request: HTTPRequest, ip: String, queryToken: String? = nil)
+        -> Result<ClientAuthenticator.Authentication, AccessRejection> {
+        guard authenticationEnabled else { return .success(.init(principal: .anonymous(id: "ip:\(ip)"))) }
         let token = ClientAuthenticator.bearerToken(fromAuthorization: request.headers["Authorization"]) ?? queryToken
         return authenticate(token: token)
     }
 
-    func authenticate(token: String?) -> Result<Principal, AccessRejection> {
-        switch configuration.authenticator.authenticate(token: token, now: Self.now) {
-        case .success(let principal): return .success(principal)
+    /// Who `token` proves, and until when (a WebSocket session ends with its token).
+    func authenticate(token: String?) -> Result<ClientAuthenticator.Authentication, AccessRejection> {
+        switch configuration.authenticator.verify(token: token, now: Self.now) {
+        case .success(let authentication): return .success(authentication)
         case .failure(let failure): return .failure(reject(.unauthorized(failure)))
         }
     }
+
+    /// When a token that `exp` expires stops being accepted (Unix seconds): `exp` plus the
+    /// clock-skew leeway, the same rule `authenticate` applies.
+    func acceptedUntil(expiresAt: Double) -> Double { expiresAt + configuration.authenticator.leeway }
 
     /// `/metrics` and `/api/status`.
     func authorizeAdmin(_ request: HTTPRequest, path: Substring) -> AccessRejection? {

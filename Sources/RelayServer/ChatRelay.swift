@@ -121,7 +121,10 @@ final class ChatRelay: Sendable {
                     stream.publish(.done) { ChatWire.done(id: chatID, seq: $0, finishReason: reason, usage: usage) }
                 case .failed(let error):
                     providerMetrics.upstreamError(code: error.code.rawValue)
-                    streamLogger().warning("chat failed", metadata: ["code": "\(error.code.rawValue)", "retryable": "\(error.retryable)"])
+                    var metadata: Logger.Metadata = ["code": "\(error.code.rawValue)", "retryable": "\(error.retryable)"]
+                    // What the client was not told (an address, a host), for the operator.
+                    if let detail = error.detail { metadata["detail"] = "\(detail)" }
+                    streamLogger().warning("chat failed", metadata: metadata)
                     stream.publish(.error) { ChatWire.error(id: chatID, seq: $0, error) }
                 }
             }

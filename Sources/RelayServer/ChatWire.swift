@@ -33,7 +33,7 @@ enum ChatWire {
             request.provider = name
         }
         if let model = object["model"] {
-            guard let name = model.string, !name.isEmpty else { return .failure(ProviderError(.badRequest, "\"model\" must be a string")) }
+            guard let name = model.string, ModelName.isValid(name) else { return .failure(ProviderError(.badRequest, ModelName.invalidMessage)) }
             request.model = name
         }
         if let value = object["temperature"] {

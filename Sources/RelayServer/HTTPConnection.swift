@@ -230,18 +230,22 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
     /// Everything that depends on the head alone: per-IP admission (a connection's first
     /// request), `Host` and `Origin`, authentication, and the route.
     private func decide(_ request: inout HTTPRequest) -> Decision {
+        // Evaluated per request: a proxy may carry several clients' requests on one connection.
+        let ip = context.access.clientIP(request)
         if clientIP == nil {
-            let ip = context.access.clientIP(request)
+            // The per-IP connection count keeps the first request's address for the
+            // connection's life (a count needs one key to release); rate limits and principals
+            // use each request's own.
             if let rejection = context.access.admitConnection(from: ip) {
                 refusedConnection = true
                 return .respond(rejection.response)
             }
             clientIP = ip
         }
-        request.clientIP = clientIP
+        request.clientIP = ip
         if let rejection = checkHostAndOrigin(request) { return .respond(rejection) }
         let webSocket = context.webSocketRoutes[String(request.path)]
-        if request.method != .options, let rejection = authorize(&request, isWebSocket: webSocket != nil) {
+        if request.method != .options, let rejection = authorize(&request, webSocket: webSocket) {
             return .respond(rejection.response)
         }
         if let webSocket, request.method != .options { return .upgrade(webSocket) }
@@ -309,20 +313,24 @@ final class HTTPConnection: ConnectionDelegate, ManagedConnection, @unchecked Se
 
     /// Who may call what: the admin endpoints need the admin token; `/api/` routes and
     /// WebSocket upgrades get their principal (a bearer token when clients authenticate, else
-    /// the client's address). An upgrade without a token is let through: the session then
-    /// wants an `auth` message first (browsers cannot set headers on WebSockets).
-    private func authorize(_ request: inout HTTPRequest, isWebSocket: Bool) -> AccessRejection? {
+    /// the client's address). An upgrade to `/ws` without a token is let through: the session
+    /// then wants an `auth` message first (browsers cannot set headers on WebSockets). Other
+    /// WebSocket routes (the echo endpoint) cannot authenticate by message, so they need the
+    /// token on the upgrade.
+    private func authorize(_ request: inout HTTPRequest, webSocket: WebSocketRoute?) -> AccessRejection? {
         let path = request.path
         if path == "/metrics" || path == "/api/status" { return context.access.authorizeAdmin(request, path: path) }
+        let isWebSocket = webSocket != nil
         guard isWebSocket || path.hasPrefix("/api/") else { return nil }
         let queryToken = isWebSocket ? request.head.queryValue("token").flatMap { $0.isEmpty ? nil : PercentDecoding.decode($0) } : nil
-        if isWebSocket, context.access.authenticationEnabled, queryToken == nil,
+        if webSocket?.authenticatesByMessage == true, context.access.authenticationEnabled, queryToken == nil,
            request.headers["Authorization"] == nil {
             return nil
         }
-        switch context.access.principal(for: request, ip: clientIP ?? request.peer.host, queryToken: queryToken) {
-        case .success(let principal):
-            request.principal = principal
+        switch context.access.principal(for: request, ip: request.clientIP ?? request.peer.host, queryToken: queryToken) {
+        case .success(let authentication):
+            request.principal = authentication.principal
+            request.principalExpiresAt = authentication.expiresAt
             return nil
         case .failure(let rejection):
             return rejection

@@ -10,6 +10,9 @@ public struct HTTPRequest: Sendable {
     public var connectionID: UInt64
     /// Who the request acts for (set for `/api/` routes and WebSocket upgrades).
     public var principal: Principal?
+    /// When the request's token expires (a JWT's `exp`, Unix seconds): a WebSocket session
+    /// opened with it is closed then, unless it authenticates again.
+    public var principalExpiresAt: Double?
     /// The client's address: the socket's, or the trusted proxy's header's.
     public var clientIP: String?
 

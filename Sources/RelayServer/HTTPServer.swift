@@ -73,8 +73,8 @@ public final class HTTPServer: @unchecked Sendable {
         let relay = ChatRelay(providers: providers, streams: streams, metrics: metrics, access: access, logger: logger)
         self.relay = relay
         StreamHTTPRoutes(relay: relay, configuration: sse).install(on: &router)
-        webSocketRoutes[path] = WebSocketRoute(configuration: configuration) { request, context in
-            RelaySocketHandler(context: context, relay: relay, principal: request.principal)
+        webSocketRoutes[path] = WebSocketRoute(configuration: configuration, authenticatesByMessage: true) { request, context in
+            RelaySocketHandler(context: context, relay: relay, principal: request.principal, expiresAt: request.principalExpiresAt)
         }
         let metrics = self.metrics
         router.add(.get, "/metrics") { _, responder in

@@ -20,6 +20,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// Who this connection acts for; nil until a first `auth` message when clients
     /// authenticate and the upgrade carried no token.
     private var principal: Principal?
+    /// When the session's token expires (a JWT's `exp`); the session is closed then unless a
+    /// new `auth` message brings a later one. Nil for static tokens and without authentication.
+    private var expiresAt: Double?
+    /// Bumped by every (re)authentication: an older expiry timer that fires finds it stale.
+    private var expiryGeneration = 0
     private var lastHeartbeat: ContinuousClock.Instant?
     /// Streams this connection is attached to, by stream id, until they end.
     fileprivate var attached: [String: LiveStream] = [:]
@@ -27,10 +32,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
     /// new chat's duplicate check and for `cancel`, however many run here.
     private var streamIDsByChat: [String: String] = [:]
 
-    init(context: ServerContext, relay: ChatRelay, principal: Principal?) {
+    init(context: ServerContext, relay: ChatRelay, principal: Principal?, expiresAt: Double? = nil) {
         self.context = context
         self.relay = relay
         self.principal = principal
+        self.expiresAt = expiresAt
     }
 
     /// How long a connection that must authenticate by message may stay without doing so.
@@ -44,6 +50,29 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
                 self.relay.metrics.rejected("unauthorized")
                 session.close(.policyViolation, reason: "authentication required")
             }
+        } else {
+            armExpiry(session)
+        }
+    }
+
+    /// The longest single wait of the expiry timer; a later expiry re-arms when it fires
+    /// (a delay of centuries would overflow the loop's nanosecond deadline).
+    static let longestExpiryWait = 86_400.0
+
+    /// Closes the session (1008, reason `token_expired`) when its token stops being accepted:
+    /// a WebSocket must not outlive the credential that opened it. A new `auth` message with
+    /// a fresh token re-arms it.
+    private func armExpiry(_ session: WebSocketSession) {
+        expiryGeneration &+= 1
+        guard let expiresAt else { return }
+        let generation = expiryGeneration
+        let deadline = relay.access.acceptedUntil(expiresAt: expiresAt)
+        let delay = min(max(0, deadline - AccessPolicy.now), Self.longestExpiryWait)
+        session.loop.schedule(after: delay) { [weak self, weak session] in
+            guard let self, let session, self.expiryGeneration == generation else { return }
+            guard AccessPolicy.now >= deadline else { return self.armExpiry(session) } // a long wait, in steps
+            self.relay.metrics.rejected("token_expired")
+            session.close(.policyViolation, reason: "token_expired")
         }
     }
 
@@ -87,7 +116,7 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         case "cancel":
             cancel(object, session: session)
         case "auth":
-            session.send(text: "{\"type\":\"auth_ok\"}") // already authenticated
+            reauthenticate(object, session: session)
         default:
             session.send(text: Self.error("bad_request", "unknown message type \(type.prefix(64))"))
         }
@@ -102,11 +131,31 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
             return session.close(.policyViolation, reason: "authentication required: send {\"type\":\"auth\",\"token\":…} first")
         }
         switch relay.access.authenticate(token: object["token"]?.string) {
-        case .success(let principal):
-            self.principal = principal
+        case .success(let authentication):
+            principal = authentication.principal
+            expiresAt = authentication.expiresAt
+            armExpiry(session)
             session.send(text: "{\"type\":\"auth_ok\"}")
         case .failure(let rejection):
             session.close(.policyViolation, reason: rejection.code)
+        }
+    }
+
+    /// An `auth` message on an authenticated session: a fresh token for the same principal
+    /// moves the session's expiry (a client renews before `exp`). A bad token, or one for
+    /// another principal, is an `error` event; the session keeps its current token and expiry.
+    private func reauthenticate(_ object: JSONValue, session: WebSocketSession) {
+        guard relay.access.authenticationEnabled else { return session.send(text: "{\"type\":\"auth_ok\"}") }
+        switch relay.access.authenticate(token: object["token"]?.string) {
+        case .success(let authentication):
+            guard authentication.principal == principal else {
+                return session.send(text: Self.error("forbidden", "the token is for another client; open a new connection with it"))
+            }
+            expiresAt = authentication.expiresAt
+            armExpiry(session)
+            session.send(text: "{\"type\":\"auth_ok\"}")
+        case .failure(let rejection):
+            session.send(text: Self.error(rejection.code, rejection.message))
         }
     }
 

@@ -34,20 +34,27 @@ public struct HTTPProvider: Provider {
 
     public var models: [String] { allowedModels.isEmpty ? [defaultModel] : allowedModels }
 
+    /// Without a list, any name that `ModelName` accepts (it reaches a body or a URL path).
     public func allows(model: String) -> Bool {
-        allowedModels.isEmpty ? !model.isEmpty && model.utf8.count <= 200 : allowedModels.contains(model)
+        allowedModels.isEmpty ? ModelName.isValid(model) : allowedModels.contains(model)
     }
 
     public func stream(_ request: ChatRequest, model: String, context: ProviderContext,
                        emit forward: @escaping @Sendable (ProviderEvent) -> Void) -> ChatCancellation {
-        // Some providers quote the request's key back in an error message; it stops here.
+        // Some providers quote the request's key back in an error message, and gateways the
+        // address of a backend that failed them; both stop here (the address stays in the log).
         let apiKey = self.apiKey
         let emit: @Sendable (ProviderEvent) -> Void = { event in
-            if case .failed(var error) = event, let apiKey, !apiKey.isEmpty, error.message.contains(apiKey) {
+            guard case .failed(var error) = event else { return forward(event) }
+            if let apiKey, !apiKey.isEmpty, error.message.contains(apiKey) {
                 error.message = error.message.replacingOccurrences(of: apiKey, with: "***")
-                return forward(.failed(error))
             }
-            forward(event)
+            let redacted = AddressRedaction.redact(error.message)
+            if redacted != error.message {
+                error.detail = error.detail ?? error.message
+                error.message = redacted
+            }
+            forward(.failed(error))
         }
         guard let loop = context.loop else {
             emit(.failed(ProviderError(.internalError, "no event loop for the upstream request")))

@@ -29,14 +29,24 @@ public struct ProviderError: Error, Sendable, Equatable {
     }
 
     public var code: Code
+    /// For the client: never an internal address, a proxy's host or a key.
     public var message: String
     /// Whether trying again later may work.
     public var retryable: Bool
+    /// For the operator's log only: what the client is not told (the address that refused
+    /// a connection, the host that did not resolve).
+    public var detail: String?
 
-    public init(_ code: Code, _ message: String, retryable: Bool = false) {
+    public init(_ code: Code, _ message: String, retryable: Bool = false, detail: String? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.detail = detail
+    }
+
+    /// What the client sees decides equality; `detail` is diagnostics.
+    public static func == (left: ProviderError, right: ProviderError) -> Bool {
+        left.code == right.code && left.message == right.message && left.retryable == right.retryable
     }
 }
 

@@ -105,13 +105,16 @@ public final class UpstreamClient: Sendable {
             guard !attempt.cancelled else { return }
             switch result {
             case .failure(let error):
-                exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot resolve \(what)'s host: \(error.call)", retryable: true))
+                exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot resolve \(what)'s host", retryable: true,
+                                                    detail: error.call))
             case .success(let addresses):
                 Connector.connect(to: addresses, on: loop, timeout: timeouts.connect) { [self] result in
                     switch result {
                     case .failure(let error):
                         guard !attempt.cancelled else { return }
-                        exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot connect to \(what): \(error)", retryable: true))
+                        // The address stays in the log (`detail`): the client learns only what went wrong.
+                        exchange.deliverError(ProviderError(.upstreamUnavailable, "cannot connect to \(what): \(error.reason)",
+                                                            retryable: true, detail: "\(error)"))
                     case .success(let connection):
                         guard !attempt.cancelled else { return connection.close() }
                         var session: TLSClient?

@@ -52,7 +52,7 @@ public enum WireFormat: String, Sendable {
             if let value = chat.topP { body.add("top_p", value) }
             if let value = chat.stop { body.add("stop_sequences", strings: value) }
         case .gemini:
-            path = "/models/\(model.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? model):streamGenerateContent?alt=sse"
+            path = "/models/\(ModelName.geminiPathSegment(model)):streamGenerateContent?alt=sse"
             if let apiKey { headers.add("x-goog-api-key", apiKey) }
             func parts(_ text: String) -> String {
                 var part = JSONObjectWriter()

@@ -133,6 +133,15 @@ struct Relayd: ParsableCommand {
     @Option(help: "A file holding the HS256 secret for client JWTs (exp and nbf checked); clients must then authenticate. (env: RELAYD_JWT_SECRET_FILE; the secret itself: RELAYD_JWT_SECRET)")
     var jwtSecretFile: String?
 
+    @Flag(inversion: .prefixedNo, help: "Refuse client JWTs without an exp claim; on unless --no-jwt-require-exp. (env: RELAYD_JWT_REQUIRE_EXP=0 to turn off)")
+    var jwtRequireExp: Bool?
+
+    @Option(help: "When set, a client JWT's aud claim must name this audience. (env: RELAYD_JWT_AUDIENCE)")
+    var jwtAudience: String?
+
+    @Option(help: "When set, a client JWT's iss claim must equal this issuer. (env: RELAYD_JWT_ISSUER)")
+    var jwtIssuer: String?
+
     @Option(help: "A file holding the admin token for /api/status and /metrics. (env: RELAYD_ADMIN_TOKEN_FILE; the token itself: RELAYD_ADMIN_TOKEN)")
     var adminTokenFile: String?
 
@@ -141,6 +150,9 @@ struct Relayd: ParsableCommand {
 
     @Flag(help: "Take the client IP from X-Forwarded-For / X-Real-IP: only behind a proxy that sets them (Railway does). (env: RELAYD_TRUST_PROXY=1)")
     var trustProxy = false
+
+    @Option(help: "With --trust-proxy: how many proxies in front of relayd append to X-Forwarded-For, 1 to 10; the client is that many entries from the right. (env: RELAYD_TRUSTED_PROXY_HOPS; default: 1, Railway's edge)")
+    var trustedProxyHops: String?
 
     @Option(help: "Open connections per client IP; more get 429. (env: RELAYD_MAX_CONNECTIONS_PER_IP; default: off)")
     var maxConnectionsPerIp: String?
@@ -183,7 +195,7 @@ struct Relayd: ParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler: LogHandler = format == .json
                 ? JSONLogHandler(label: label)
-                : StreamLogHandler.standardError(label: label)
+                : TextLogHandler(label: label) // escapes control characters: clients control some values
             handler.logLevel = level
             return handler
         }

@@ -175,7 +175,24 @@ struct Settings {
             guard trimmed.utf8.count >= 32 else { throw Invalid(description: "the JWT secret must be at least 32 bytes") }
             jwtSecret = Array(trimmed.utf8)
         }
-        server.access.authenticator = ClientAuthenticator(staticTokens: tokens, jwtSecret: jwtSecret)
+        // exp is required unless turned off: a token without one would be valid forever.
+        var requireExpiration = true
+        if let flag = options.jwtRequireExp {
+            requireExpiration = flag
+        } else if let text = environment["RELAYD_JWT_REQUIRE_EXP"], !text.isEmpty {
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": requireExpiration = true
+            case "0", "false", "no", "off": requireExpiration = false
+            default: throw Invalid(description: "RELAYD_JWT_REQUIRE_EXP must be 1 or 0, got '\(text)'")
+            }
+        }
+        let audience = value(options.jwtAudience, "RELAYD_JWT_AUDIENCE")?.0
+        let issuer = value(options.jwtIssuer, "RELAYD_JWT_ISSUER")?.0
+        if jwtSecret == nil, let (_, source) = value(options.jwtAudience, "RELAYD_JWT_AUDIENCE") ?? value(options.jwtIssuer, "RELAYD_JWT_ISSUER") {
+            throw Invalid(description: "\(source) needs a JWT secret (RELAYD_JWT_SECRET or --jwt-secret-file)")
+        }
+        server.access.authenticator = ClientAuthenticator(staticTokens: tokens, jwtSecret: jwtSecret, requiresExpiration: requireExpiration,
+                                                          audience: audience, issuer: issuer)
         if let text = try secret(file: options.adminTokenFile, fileVariable: "RELAYD_ADMIN_TOKEN_FILE", variable: "RELAYD_ADMIN_TOKEN") {
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard trimmed.count >= 16 else { throw Invalid(description: "the admin token must be at least 16 characters") }
@@ -186,6 +203,12 @@ struct Settings {
         }
         server.access.metricsPublic = flag(options.metricsPublic, "RELAYD_METRICS_PUBLIC")
         server.access.trustProxy = flag(options.trustProxy, "RELAYD_TRUST_PROXY")
+        if let hops = try number(options.trustedProxyHops, "RELAYD_TRUSTED_PROXY_HOPS", 1) {
+            guard hops <= Double(ClientAddress.maximumTrustedHops), hops == hops.rounded() else {
+                throw Invalid(description: "trusted proxy hops must be a whole number from 1 to \(ClientAddress.maximumTrustedHops), got \(hops)")
+            }
+            server.access.trustedProxyHops = Int(hops)
+        }
         if let count = try number(options.maxConnectionsPerIp, "RELAYD_MAX_CONNECTIONS_PER_IP", 1) { server.access.maxConnectionsPerIP = Int(count) }
         if let rate = try number(options.newConnectionsPerIpPerSecond, "RELAYD_NEW_CONNECTIONS_PER_IP_PER_SECOND", 0.01) {
             server.access.newConnectionsPerIPPerSecond = rate
@@ -236,7 +259,7 @@ struct Settings {
             "auth": "\(server.access.authenticator.isEnabled ? "on" : "off")",
             "admin_token": "\(server.access.adminToken == nil ? "off" : "set")",
             "metrics_public": "\(server.access.metricsPublic)",
-            "trust_proxy": "\(server.access.trustProxy)",
+            "trust_proxy": "\(server.access.trustProxy ? "on, \(server.access.trustedProxyHops) hop(s)" : "off")",
         ]
     }
 }

@@ -50,7 +50,7 @@ struct JSONWebTokenTests {
         let token = sign(payload: #"{"exp":\#(Int(now) + 60)}"#)
         let principal = try authenticator.authenticate(token: token, now: now).get()
         #expect(principal.kind == .jwt)
-        #expect(principal.id.hasPrefix("jwt-token:") && principal.id.count == "jwt-token:".count + 16)
+        #expect(principal.id.hasPrefix("jwt-token:") && principal.id.count == "jwt-token:".count + 64)
         #expect(!principal.id.contains(token))
         #expect(try authenticator.authenticate(token: token, now: now + 1).get() == principal, "stable")
     }
@@ -167,5 +167,54 @@ struct JSONWebTokenTests {
         #expect(Base64URL.decode("A") == nil)
         #expect(Base64URL.decode("AB") == nil, "unused bits must be zero")
         #expect(Base64URL.decode("AA==") == nil)
+    }
+}
+
+/// Claims that bound a token beyond its signature: dates in range, `aud`, `iss`.
+@Suite("JWT claims: ranges, audience, issuer")
+struct JSONWebTokenClaimTests {
+    let now = 1_700_000_000.0
+    let secret = Array("s3cret-for-tests".utf8)
+
+    func code(_ payload: String, _ authenticator: ClientAuthenticator) -> String? {
+        guard case .failure(let failure) = authenticator.authenticate(token: sign(payload: payload), now: now) else { return nil }
+        return failure.code
+    }
+
+    /// A date no Int, UInt64 or Duration conversion survives must be refused where it enters,
+    /// not trap later (a session's expiry timer converts `exp` to nanoseconds).
+    @Test(arguments: ["1e300", "-1", "1.8e19", "253402300800", "9223372036854775807", "99999999999999999999", "\"1700000100\"", "null", "true"])
+    func outOfRangeDatesAreInvalid(_ value: String) {
+        let authenticator = ClientAuthenticator(jwtSecret: secret)
+        for claim in ["exp", "nbf", "iat"] {
+            #expect(code(#"{"sub":"a","\#(claim)":\#(value)}"#, authenticator) == "invalid_token", "\(claim): \(value)")
+        }
+    }
+
+    @Test func datesInRangeAreAccepted() throws {
+        let authenticator = ClientAuthenticator(jwtSecret: secret, requiresExpiration: true)
+        #expect(code(#"{"sub":"a","exp":253402300799,"iat":0,"nbf":1.5}"#, authenticator) == nil, "year 9999 is the last")
+        let verified = try authenticator.verify(token: sign(payload: #"{"sub":"a","exp":\#(Int(now) + 60)}"#), now: now).get()
+        #expect(verified.expiresAt == now + 60 && verified.principal == Principal(id: "jwt:a", kind: .jwt))
+        #expect(try ClientAuthenticator(staticTokens: ["static-token-0123456789"]).verify(token: "static-token-0123456789", now: now).get().expiresAt == nil)
+    }
+
+    @Test func audienceMustNameThisService() {
+        let authenticator = ClientAuthenticator(jwtSecret: secret, audience: "relayd")
+        let exp = Int(now) + 60
+        #expect(code(#"{"sub":"a","exp":\#(exp),"aud":"relayd"}"#, authenticator) == nil)
+        #expect(code(#"{"sub":"a","exp":\#(exp),"aud":["billing","relayd"]}"#, authenticator) == nil)
+        #expect(code(#"{"sub":"a","exp":\#(exp),"aud":"billing"}"#, authenticator) == "invalid_token")
+        #expect(code(#"{"sub":"a","exp":\#(exp),"aud":["billing"]}"#, authenticator) == "invalid_token")
+        #expect(code(#"{"sub":"a","exp":\#(exp)}"#, authenticator) == "invalid_token", "no aud at all")
+        #expect(code(#"{"sub":"a","exp":\#(exp),"aud":"billing"}"#, ClientAuthenticator(jwtSecret: secret)) == nil, "not checked unless configured")
+    }
+
+    @Test func issuerMustMatch() {
+        let authenticator = ClientAuthenticator(jwtSecret: secret, issuer: "https://auth.example")
+        let exp = Int(now) + 60
+        #expect(code(#"{"sub":"a","exp":\#(exp),"iss":"https://auth.example"}"#, authenticator) == nil)
+        #expect(code(#"{"sub":"a","exp":\#(exp),"iss":"https://evil.example"}"#, authenticator) == "invalid_token")
+        #expect(code(#"{"sub":"a","exp":\#(exp)}"#, authenticator) == "invalid_token")
     }
 }

@@ -415,6 +415,34 @@ test("a token goes in the first message, never in the URL", async () => {
   client.close();
 });
 
+test("an expired token: a token function gets a fresh one at once; a fixed token stops", async () => {
+  let issued = 0;
+  const { client, clock, WebSocket } = setup({ token: async () => `token-${++issued}` });
+  client.chat({ messages });
+  await flush();
+  WebSocket.last.open();
+  const before = WebSocket.instances.length;
+  WebSocket.last.serverClose(1008, "token_expired");
+  assert.deepEqual(clock.delays, [0], "reconnects now");
+  await clock.advance(0);
+  await flush();
+  assert.equal(WebSocket.instances.length, before + 1);
+  WebSocket.last.open();
+  assert.deepEqual(WebSocket.last.sent[0], { type: "auth", token: "token-2" }, "with a fresh token");
+  client.close();
+
+  const fixed = setup({ token: "fixed-token-0000" });
+  const handle = fixed.client.chat({ messages });
+  await flush();
+  fixed.WebSocket.last.open();
+  const count = fixed.WebSocket.instances.length;
+  fixed.WebSocket.last.serverClose(1008, "token_expired");
+  await assert.rejects(handle.result, (error) => error.code === "unauthorized");
+  await fixed.clock.advance(60000);
+  assert.equal(fixed.WebSocket.instances.length, count, "the same token would be refused: no reconnect");
+  fixed.client.close();
+});
+
 test("a chat refused because relayd is draining is sent again later, with the same client_id", async () => {
   const { client, clock, WebSocket } = setup();
   const handle = client.chat({ messages });

@@ -41,6 +41,10 @@ test("close codes: policy and protocol errors stop, 4000 resumes at once, the re
   for (const code of [1002, 1003, 1007, 1008, 1009, 1010]) assert.equal(closeAction(code), "stop", String(code));
   assert.equal(closeAction(4000), "reconnect-now");
   for (const code of [1000, 1001, 1006, 1011, 1012, 1013, 4001]) assert.equal(closeAction(code), "reconnect", String(code));
+  // An expired token: a fresh one may be fetched (a token function), a fixed one would be refused again.
+  assert.equal(closeAction(1008, "token_expired", { canRenewToken: true }), "reconnect-now");
+  assert.equal(closeAction(1008, "token_expired"), "stop");
+  assert.equal(closeAction(1008, "invalid_token", { canRenewToken: true }), "stop");
 });
 
 test("seq tracker accepts each seq once, in order, and skips replays", () => {

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,7 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import websockets
 
-BINARY = sys.argv[1]
+import relayd_process
+
+BINARY = relayd_process.BINARY = sys.argv[1]
 SECTIONS = sys.argv[2:] or ["models", "proxy", "auth", "logs"]
 TOKEN_A = "token-alice-0123456789abcdef"
 JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
@@ -45,40 +46,10 @@ def jwt(claims, secret=JWT_SECRET):
     return f"{head}.{body}.{b64(signature)}"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Relayd:
-    def __init__(self, arguments, environment, log_level="debug"):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}"
-        env = {"PATH": "/usr/bin:/bin", "RELAYD_UPSTREAM_RETRIES": "0", **environment}
-        self.process = subprocess.Popen([BINARY, "--host", "127.0.0.1", "--port", str(self.port), "--log-level", log_level,
-                                         "--demo-tokens-per-second", "500", *arguments],
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                httpx.get(self.base + "/health", timeout=0.5)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("relayd did not start: " + self.process.stdout.read().decode())
-
-    def stop(self):
-        self.process.terminate()
-        output, _ = self.process.communicate(timeout=30)
-        return output.decode(errors="replace")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_):
-        if self.process.poll() is None:
-            self.stop()
+def Relayd(arguments, environment, log_level="debug"):
+    """relayd at `log_level`, its demo fast, its upstream retries off."""
+    return relayd_process.Relayd(["--log-level", log_level, "--demo-tokens-per-second", "500", *arguments],
+                                 {"RELAYD_UPSTREAM_RETRIES": "0", **environment})
 
 
 def exit_status(arguments, environment=None):
@@ -153,7 +124,7 @@ def models():
             hostile = ["x/../../../v1/files", "../files", "a;b", "a@evil.example", "a?key=1", "a#f", "a%2F..%2Ffiles", "a b", "a\nb", "m" * 129, "", ".", "..", "models//x"]
             for provider in ("gemini", "openai"):
                 for model in hostile:
-                    events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "m", "provider": provider,
+                    events = asyncio.run(ws_events(relayd.ws_base + "/ws", [{"type": "chat", "id": "m", "provider": provider,
                                                                          "model": model, **CHAT}]))
                     assert events[-1]["type"] == "error" and events[-1]["code"] == "bad_request", (provider, model, events)
                     assert "model" in events[-1]["message"], events[-1]
@@ -166,7 +137,7 @@ def models():
             # segment (a `models/` prefix dropped), OpenAI-compatible ones only in the body.
             def sent(provider, model):
                 recorder.requests.clear()
-                events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "ok", "provider": provider,
+                events = asyncio.run(ws_events(relayd.ws_base + "/ws", [{"type": "chat", "id": "ok", "provider": provider,
                                                                      "model": model, **CHAT}]))
                 assert events[0]["type"] == "start", (model, events)
                 assert len(recorder.requests) == 1, (model, recorder.requests)
@@ -246,7 +217,7 @@ def authentication():
             expect(client.get("/health"), 200)  # nothing trapped
 
         async def sessions():
-            url = relayd.ws + "/ws"
+            url = relayd.ws_base + "/ws"
             # A token accepted inside the 30 s leeway, 3 s before it stops being accepted.
             ending = jwt({"sub": "dave", "exp": int(time.time()) - 27})
             async with websockets.connect(url, compression=None) as ws:
@@ -273,11 +244,11 @@ def authentication():
                 assert json.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "heartbeat_ack", "renewed, still open"
             # The echo endpoint obeys authentication too.
             try:
-                await websockets.connect(relayd.ws + "/echo")
+                await websockets.connect(relayd.ws_base + "/echo")
                 raise AssertionError("the echo route upgraded without a token")
             except websockets.InvalidStatus as refused:
                 assert refused.response.status_code == 401, refused.response.status_code
-            async with websockets.connect(relayd.ws + "/echo?token=" + TOKEN_A, compression=None) as ws:
+            async with websockets.connect(relayd.ws_base + "/echo?token=" + TOKEN_A, compression=None) as ws:
                 await ws.send("ping?")
                 assert await asyncio.wait_for(ws.recv(), 5) == "ping?"
             # Principals are the token's whole digest, not 32 bits of it.
@@ -305,7 +276,7 @@ def authentication():
 # ---------------------------------------------------------------------------- 11: logs and addresses
 
 def logs():
-    closed_port = free_port()  # nothing listens here: connections are refused
+    closed_port = relayd_process.free_port()  # nothing listens here: connections are refused
     # Three ways to fail before a provider answers: refused, unreachable at once (the address is
     # in the system call's error), a name that does not resolve (the host is in resolver's).
     backends = {"openai": f"127.0.0.1:{closed_port}", "anthropic": "255.255.255.255:8000", "gemini": "llm-backend.invalid:8000"}
@@ -315,10 +286,10 @@ def logs():
     relayd = Relayd(["--upstream-connect-timeout", "3"], environment, log_level="info")
     try:
         forged = "x\nFORGED line\u2028\r\n2026-01-01T00:00:00Z critical relayd: pwned"
-        events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "resume", "stream_id": forged, "last_seq": 1}]))
+        events = asyncio.run(ws_events(relayd.ws_base + "/ws", [{"type": "resume", "stream_id": forged, "last_seq": 1}]))
         assert events[-1]["code"] == "stream_expired", events
         for provider, backend in backends.items():
-            events = asyncio.run(ws_events(relayd.ws + "/ws", [{"type": "chat", "id": "u", "provider": provider, **CHAT}]))
+            events = asyncio.run(ws_events(relayd.ws_base + "/ws", [{"type": "chat", "id": "u", "provider": provider, **CHAT}]))
             error = events[-1]
             assert error["type"] == "error" and error["code"] in ("upstream_unavailable", "upstream_timeout"), events
             host, port = backend.rsplit(":", 1)

@@ -14,16 +14,16 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import subprocess
 import sys
 import time
 
 import httpx
 import websockets
+
+import relayd_process
 from prometheus_client.parser import text_string_to_metric_families
 
-BINARY = sys.argv[1]
+BINARY = relayd_process.BINARY = sys.argv[1]
 TOKEN_A = "token-alice-0123456789abcdef"
 TOKEN_B = "token-bob-fedcba9876543210xyz"
 JWT_SECRET = "jwt-secret-that-is-long-enough-0123456789"
@@ -44,32 +44,10 @@ def jwt(claims, secret=JWT_SECRET):
     return f"{head}.{body}.{b64(signature)}"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Relayd:
-    def __init__(self, arguments, environment):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {"PATH": "/usr/bin:/bin", "OPENAI_API_KEY": PROVIDER_KEY, **environment}
-        self.process = subprocess.Popen([BINARY, "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "debug",
-                                         "--demo-tokens-per-second", "20", *arguments],
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                httpx.get(self.base + "/health", timeout=0.5)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("relayd did not start: " + self.process.stdout.read().decode())
-
-    def stop(self):
-        self.process.terminate()
-        output, _ = self.process.communicate(timeout=30)
-        return output.decode(errors="replace")
+def Relayd(arguments, environment):
+    """relayd logging at debug (the logs are searched for secrets), with a provider key set."""
+    return relayd_process.Relayd(["--log-level", "debug", "--demo-tokens-per-second", "20", *arguments],
+                                 {"OPENAI_API_KEY": PROVIDER_KEY, **environment})
 
 
 def expect(response, status, code=None):

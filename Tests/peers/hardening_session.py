@@ -262,7 +262,6 @@ def chat_flood():
         codes, starts = {}, 0
 
         def read_flood():
-            nonlocal starts
             def seen(opcode, payload):
                 nonlocal starts
                 if opcode == 1:

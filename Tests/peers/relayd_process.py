@@ -25,7 +25,8 @@ class Relayd:
         self.port = free_port()
         self.log = None
         self.base = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}/ws"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self.ws = self.ws_base + "/ws"
         env = {"PATH": "/usr/bin:/bin", **(environment or {})}
         self.process = subprocess.Popen([BINARY, *host, "--port", str(self.port), *arguments],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

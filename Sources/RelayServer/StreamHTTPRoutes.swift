@@ -100,7 +100,9 @@ struct StreamHTTPRoutes {
             subscription.stop()
             stream.detach(subscription)
         }
-        subscription.onRollover = { stream.detach(subscription) }
+        // Weak: the subscription holds this closure (strongly, it would keep itself, its
+        // response and the stream alive for good).
+        subscription.onRollover = { [weak subscription] in if let subscription { stream.detach(subscription) } }
         let relay = self.relay
         let connectionID = responder.request.connectionID
         stream.loop.execute {

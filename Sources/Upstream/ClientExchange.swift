@@ -1,7 +1,10 @@
 import HTTP1
 
 /// One request/response on an upstream connection, as the caller sees it. Callbacks run on
-/// the connection's loop; after `onEnd` or `onError` none is called again.
+/// the connection's loop; after `onEnd` or `onError` none is called again, and once the
+/// exchange is over (ended, failed or cancelled) it lets them go: they capture what the
+/// caller feeds (a provider's decoder, a chat's stream), often the exchange itself, and a
+/// timer or a pooled connection may hold the exchange a while longer.
 public final class ClientExchange: @unchecked Sendable {
     public var onHead: (ReceivedResponseHead) -> Void = { _ in }
     public var onBody: ([UInt8]) -> Void = { _ in }
@@ -20,6 +23,15 @@ public final class ClientExchange: @unchecked Sendable {
         finished = true
         cancelAction?()
         cancelAction = nil
+        releaseCallbacks()
+    }
+
+    /// Abandons the exchange and reports `error` to `onError` (a deadline passed).
+    func cancel(reporting error: ProviderError) {
+        guard !finished else { return }
+        let onError = self.onError
+        cancel()
+        onError(error)
     }
 
     func deliverHead(_ head: ReceivedResponseHead) { if !finished { onHead(head) } }
@@ -29,6 +41,8 @@ public final class ClientExchange: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         cancelAction = nil
+        let onEnd = self.onEnd
+        releaseCallbacks()
         onEnd()
     }
 
@@ -36,6 +50,15 @@ public final class ClientExchange: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         cancelAction = nil
+        let onError = self.onError
+        releaseCallbacks()
         onError(error)
+    }
+
+    private func releaseCallbacks() {
+        onHead = { _ in }
+        onBody = { _ in }
+        onEnd = {}
+        onError = { _ in }
     }
 }

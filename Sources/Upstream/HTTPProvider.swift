@@ -86,7 +86,8 @@ public struct HTTPProvider: Provider {
                 state.status = head.status
                 state.retryAfter = RetryPolicy.retryAfter(head.headers)
             }
-            exchange.onBody = { bytes in
+            // Weak: the exchange holds this closure (it lets it go when it ends).
+            exchange.onBody = { [weak exchange] bytes in
                 guard (200..<300).contains(state.status) else {
                     if state.errorBody.count < 64 * 1024 { state.errorBody += bytes }
                     return
@@ -96,12 +97,13 @@ public struct HTTPProvider: Provider {
                     items = try state.parser.parse(bytes)
                 } catch {
                     emit(.failed(ProviderError(.upstreamError, "the provider sent an event over 4 MiB", retryable: false)))
-                    return exchange.cancel()
+                    exchange?.cancel()
+                    return
                 }
                 for item in items {
                     for event in state.decoder.decode(item) {
                         if case .failed(let error) = event {
-                            exchange.cancel()
+                            exchange?.cancel()
                             return failOrRetry(error, retryAfter: nil)
                         }
                         state.forwarded = true

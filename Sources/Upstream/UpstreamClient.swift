@@ -173,9 +173,7 @@ public final class UpstreamClient: Sendable {
                 func text(_ seconds: Double) -> String { seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds) }
                 let what = elapsed >= total ? "the answer took longer than \(text(total)) s"
                     : state.sawHead ? "no data from the provider for \(text(idle)) s" : "no answer from the provider in \(text(firstByte)) s"
-                exchange.cancel()
-                exchange.onError(ProviderError(.upstreamTimeout, what, retryable: true))
-                return
+                return exchange.cancel(reporting: ProviderError(.upstreamTimeout, what, retryable: true))
             }
             arm(after: min(limit - quiet, total - elapsed))
         }

@@ -19,8 +19,16 @@ public final class UpstreamClient: Sendable {
         /// The whole exchange, from the request to the end of the answer: a stream that
         /// trickles forever still ends.
         public var total: Double = 900
+        /// How long a kept-alive connection waits in the pool for its next request. Shorter
+        /// than providers' own idle limits (often 60 s or more), so relayd closes first and
+        /// never sends a request on a socket the provider is closing.
+        public var poolIdle: Double = 30
         public init() {}
     }
+
+    /// Idle connections kept per event loop and origin: a burst of 10,000 chats must not
+    /// leave 10,000 sockets (and their TLS sessions) open once it has passed.
+    public let maxIdlePerOrigin: Int
 
     public let timeouts: Timeouts
     public let proxy: ProxyConfiguration
@@ -31,9 +39,24 @@ public final class UpstreamClient: Sendable {
 
     final class LoopPool: @unchecked Sendable {
         var idle: [String: [UpstreamConnection]] = [:]
+
+        /// Keeps `connection` for the next request to its origin, for `timeout` seconds, or
+        /// closes it when `maximum` already wait there.
+        func park(_ connection: UpstreamConnection, maximum: Int, timeout: Double) {
+            guard idle[connection.poolKey, default: []].count < maximum else { return connection.close() }
+            idle[connection.poolKey, default: []].append(connection)
+            connection.poolGeneration &+= 1
+            let generation = connection.poolGeneration
+            connection.connection.loop.schedule(after: timeout) { [weak connection] in
+                guard let connection, connection.poolGeneration == generation, connection.isIdle else { return }
+                connection.close() // onClosed takes it out of the pool
+            }
+        }
     }
 
-    public init(tls: TLSClientConfiguration?, timeouts: Timeouts = Timeouts(), proxy: ProxyConfiguration = ProxyConfiguration()) {
+    public init(tls: TLSClientConfiguration?, timeouts: Timeouts = Timeouts(), proxy: ProxyConfiguration = ProxyConfiguration(),
+                maxIdlePerOrigin: Int = 32) {
+        self.maxIdlePerOrigin = maxIdlePerOrigin
         self.tls = tls
         self.timeouts = timeouts
         self.proxy = proxy
@@ -137,7 +160,8 @@ public final class UpstreamClient: Sendable {
                             tunnelRequest = Array((head + "\r\n").utf8)
                         }
                         let upstream = UpstreamConnection(connection: connection, poolKey: poolKey, tls: session, tunnelRequest: tunnelRequest)
-                        upstream.onIdle = { [weak pool] idle in pool?.idle[idle.poolKey, default: []].append(idle) }
+                        let (maximum, timeout) = (maxIdlePerOrigin, timeouts.poolIdle)
+                        upstream.onIdle = { [weak pool] idle in pool?.park(idle, maximum: maximum, timeout: timeout) }
                         upstream.onClosed = { [weak pool] closed in pool?.idle[closed.poolKey]?.removeAll { $0 === closed } }
                         use(upstream)
                     }

@@ -30,6 +30,9 @@ final class UpstreamConnection: ConnectionDelegate, @unchecked Sendable {
     private var isReady: Bool { tunnelParser == nil && (tls?.isEstablished ?? true) }
     /// Whether it is between exchanges (in the pool).
     var isIdle: Bool { exchange == nil && !isClosed && isReady }
+    /// Bumped each time it enters the pool: the idle timer armed then finds it unchanged only
+    /// if the connection sat there since.
+    var poolGeneration = 0
 
     /// The slice written at a time; the next waits until the socket has taken it.
     static let writeSlice = 64 * 1024

@@ -127,6 +127,42 @@ struct UpstreamRelayTests {
         }
     }
 
+    /// The keep-alive pool is bounded: after a burst of concurrent chats at most
+    /// `maxIdlePerOrigin` connections stay open to the provider, and those close once idle
+    /// for `poolIdle` (the provider sees them go).
+    @Test func theUpstreamPoolKeepsABoundedNumberForABoundedTime() throws {
+        let upstream = try FakeUpstream()
+        defer { upstream.stop() }
+        var timeouts = UpstreamClient.Timeouts()
+        timeouts.poolIdle = 0.5
+        let client = UpstreamClient(tls: nil, timeouts: timeouts, maxIdlePerOrigin: 3)
+        let provider = HTTPProvider(name: "openai", format: .openAI, baseURL: UpstreamURL("http://127.0.0.1:\(upstream.port)/v1")!,
+                                    apiKey: Self.key, defaultModel: "ok", client: client)
+        try withServer({ $0.loopCount = 1 }, routes: { $0.relayWebSocket("/ws", providers: ProviderRegistry([provider])) }) { _, port in
+            let socket = try RawWebSocket(port: port)
+            for index in 0..<10 {
+                try socket.send(text: #"{"type":"chat","id":"p\#(index)","messages":[{"role":"user","content":"hi"}]}"#)
+            }
+            var done = 0
+            while done < 10 {
+                let event = try json(try #require(try socket.readText()))
+                if event["type"] as? String == "done" { done += 1 }
+            }
+            #expect(Set(upstream.seenConnections).count == 10, "ten chats at once, ten connections")
+            func openAtUpstream(becomes expected: Int) -> Bool {
+                let deadline = Date().addingTimeInterval(3)
+                while Date() < deadline {
+                    // The fake upstream's own count (its request connections only: nothing else connects).
+                    if upstream.server.connectionCount == expected { return true }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                return false
+            }
+            #expect(openAtUpstream(becomes: 3), "\(upstream.server.connectionCount) kept open, not 3")
+            #expect(openAtUpstream(becomes: 0), "\(upstream.server.connectionCount) still open after the pool's idle time")
+        }
+    }
+
     @Test func aSecondChatReusesTheUpstreamConnection() throws {
         try withRelay { upstream, socket in
             _ = try chat(socket, id: "a", model: "ok")

@@ -222,6 +222,19 @@ struct ResponseParserTests {
         #expect(parseResponseAllWays("HTTP/1.1 100 Continue\r\nbad header\r\n\r\n").error == .invalidHeader)
     }
 
+    /// Seen while writing fuzz/HTTP1ResponseParserFuzz.swift (and reproduced with its binary):
+    /// each interim response was skipped by a recursive call, so a few megabytes of
+    /// `100 Continue` in the buffer overflowed the stack.
+    @Test func manyInterimResponsesInOneReadDoNotGrowTheStack() throws {
+        var parser = ResponseParser()
+        parser.append(Array((String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 200_000)
+            + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").utf8))
+        guard case .head(let head) = try parser.next() else { Issue.record("no head"); return }
+        #expect(head.status == 200)
+        guard case .end = try parser.next() else { Issue.record("no end"); return }
+        #expect(parser.isIdle)
+    }
+
     @Test func keepAliveResponsesBackToBack() {
         let wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
             + "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecond\r\n0\r\n\r\n"

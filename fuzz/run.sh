@@ -253,11 +253,12 @@ fuzz_target() {
     local dir="$out/$name" log="$out/$name/fuzz.log" status=0
     write_dictionary "$name"
     local dict=()
-    [[ -s "$dir/tokens.dict" ]] && dict=(-dict="$dir/tokens.dict")
+    [[ -s "$dir/tokens.dict" ]] && dict=(-dict="$PWD/$dir/tokens.dict")
     echo "fuzzing $name for ${seconds}s (corpus $dir/corpus, seeds fuzz/corpus/$name, log $log)"
-    "$dir/fuzz" "$dir/corpus" "fuzz/corpus/$name" \
+    # Run in the target's directory: with -jobs, libFuzzer writes fuzz-N.log there.
+    (cd "$dir" && exec ./fuzz corpus "../../corpus/$name" \
         -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 \
-        "${dict[@]}" -artifact_prefix="$dir/artifacts/" "$@" >"$log" 2>&1 || status=$?
+        "${dict[@]}" -artifact_prefix=artifacts/ "$@") >"$log" 2>&1 || status=$?
 
     # Summary: the first and last progress lines and libFuzzer's final statistics.
     grep -m 1 -E '^#[0-9]+[[:space:]]+INITED' "$log" || true

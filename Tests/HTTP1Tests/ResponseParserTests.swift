@@ -334,6 +334,17 @@ struct ResponseParserTests {
         #expect(http10.bodies == [bytes("1\r\nz\r\n0\r\n\r\n")])
     }
 
+    /// Found by fuzz/HTTP1ResponseParserFuzz.swift: a chunk-size line at the length limit whose
+    /// CR is followed by another CR failed as a bare CR fed whole, but as too long fed byte by
+    /// byte (the lone CR at the end of the buffer was counted before its next byte came).
+    @Test func chunkLineAtTheLimitFailsTheSameHoweverSplit() {
+        let limits = ResponseParserLimits(maxChunkLineLength: 8)
+        let prefix = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        #expect(parseResponseAllWays(prefix + "5;abcdef\r\r\n", limits: limits).error == .invalidLineEnding)
+        #expect(parseResponseAllWays(prefix + "5;abcdef\r\nhello\r\n0\r\n\r\n", limits: limits).error == .invalidChunkExtension)
+        #expect(parseResponseAllWays(prefix + "5;abcde\r\nhello\r\n0\r\n\r\n", limits: limits).error == nil)
+    }
+
     @Test func badChunks() {
         let prefix = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
         let cases: [(String, ResponseParseError.Reason)] = [

@@ -88,8 +88,12 @@ struct ChunkedBodyDecoder: Sendable {
     ) throws(HTTPParseError) -> (size: Int, end: Int)? {
         var index = start
         while index < bytes.count, bytes[index] != ASCII.lf {
-            if bytes[index] == ASCII.cr, index + 1 < bytes.count, bytes[index + 1] != ASCII.lf {
-                throw HTTPParseError(.bareCarriageReturn)
+            if bytes[index] == ASCII.cr {
+                // Wait for the byte after a CR before counting it: a CR last in the buffer was
+                // counted against the length limit, so a line failed with a different error
+                // fed whole (bare CR) than fed byte by byte (too long).
+                guard index + 1 < bytes.count else { return nil }
+                guard bytes[index + 1] == ASCII.lf else { throw HTTPParseError(.bareCarriageReturn) }
             }
             index += 1
             if index - start > limits.maxChunkLineLength { throw HTTPParseError(.invalidChunkExtension) }

@@ -163,28 +163,30 @@ public struct ResponseParser: Sendable {
         case .failed(let error):
             throw error
         case .head:
-            guard buffer.count > 0 else { return nil }
-            try checkStatusLinePrefix()
-            let section: (emptyLineStart: Int, end: Int)?
-            do {
-                section = try buffer.scanSection(
-                    maxBytes: limits.maxHeadBytes, maxLines: limits.maxHeaderFields + 1,
-                    tooLarge: .headerSectionTooLarge, tooManyLines: .tooManyHeaderFields
-                )
-            } catch {
-                throw ResponseParseError(error, head: nil)
-            }
-            guard let section else {
-                if atEOF { throw ResponseParseError(.truncated) }
-                return nil
-            }
-            // The scan does not count the final LF; the limit covers the whole head.
-            if section.end - buffer.readIndex > limits.maxHeadBytes { throw ResponseParseError(.headTooLarge) }
-            var head = try parseHead(from: buffer.readIndex, to: section.emptyLineStart)
-            buffer.consume(upTo: section.end)
-            if (100..<200).contains(head.status), head.status != 101 {
-                return try step() // interim response: skipped, the final one follows
-            }
+            // Interim responses are skipped by this loop, not by recursion: a server that sends
+            // thousands of them in one read must not grow the stack.
+            var head: ReceivedResponseHead
+            repeat {
+                guard buffer.count > 0 else { return nil }
+                try checkStatusLinePrefix()
+                let section: (emptyLineStart: Int, end: Int)?
+                do {
+                    section = try buffer.scanSection(
+                        maxBytes: limits.maxHeadBytes, maxLines: limits.maxHeaderFields + 1,
+                        tooLarge: .headerSectionTooLarge, tooManyLines: .tooManyHeaderFields
+                    )
+                } catch {
+                    throw ResponseParseError(error, head: nil)
+                }
+                guard let section else {
+                    if atEOF { throw ResponseParseError(.truncated) }
+                    return nil
+                }
+                // The scan does not count the final LF; the limit covers the whole head.
+                if section.end - buffer.readIndex > limits.maxHeadBytes { throw ResponseParseError(.headTooLarge) }
+                head = try parseHead(from: buffer.readIndex, to: section.emptyLineStart)
+                buffer.consume(upTo: section.end)
+            } while (100..<200).contains(head.status) && head.status != 101
             let method = expectedMethods.isEmpty ? nil : expectedMethods.removeFirst()
             do {
                 head.framing = try Self.framing(status: head.status, version: head.version, headers: head.headers, requestMethod: method)

@@ -5,9 +5,13 @@ public enum EventStreamEncoder {
         var text = ""
         if let type { text += "event: \(sanitized(type))\n" }
         if let id { text += "id: \(sanitized(id))\n" }
-        var lines = data.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.isEmpty { lines = [""] }
-        for line in lines { text += "data: \(line.replacingCarriageReturns())\n" }
+        // Split on the LF scalar, not on Characters: CRLF is one Character, so a Character split
+        // left it inside a line, and the parser then saw the LF end the line and dropped the rest.
+        for line in data.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "data: "
+            text.unicodeScalars.append(contentsOf: line.lazy.map { $0 == "\r" ? " " : $0 })
+            text += "\n"
+        }
         text += "\n"
         return Array(text.utf8)
     }
@@ -24,11 +28,5 @@ public enum EventStreamEncoder {
     /// A field value must not contain a line end.
     static func sanitized(_ value: String) -> String {
         String(value.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : Character($0) })
-    }
-}
-
-extension Substring {
-    func replacingCarriageReturns() -> String {
-        String(unicodeScalars.map { $0 == "\r" ? " " : Character($0) })
     }
 }

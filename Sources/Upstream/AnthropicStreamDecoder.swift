@@ -21,8 +21,8 @@ public struct AnthropicStreamDecoder: StreamDecoder {
         switch type {
         case "message_start":
             if let usage = object?["message"]?["usage"] {
-                inputTokens = usage["input_tokens"]?.int ?? 0
-                outputTokens = usage["output_tokens"]?.int
+                inputTokens = TokenCount.read(usage["input_tokens"]) ?? 0
+                outputTokens = TokenCount.read(usage["output_tokens"])
             }
         case "content_block_delta":
             guard let delta = object?["delta"] else { return [] }
@@ -39,8 +39,8 @@ public struct AnthropicStreamDecoder: StreamDecoder {
                 stopReason = Self.finishReason(reason)
             }
             if let usage = object?["usage"] {
-                if let output = usage["output_tokens"]?.int { outputTokens = output }
-                if let input = usage["input_tokens"]?.int { inputTokens = input }
+                if let output = TokenCount.read(usage["output_tokens"]) { outputTokens = output }
+                if let input = TokenCount.read(usage["input_tokens"]) { inputTokens = input }
             }
         case "message_stop":
             isFinished = true

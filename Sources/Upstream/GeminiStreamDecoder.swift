@@ -21,9 +21,9 @@ public struct GeminiStreamDecoder: StreamDecoder {
             return [.failed(UpstreamErrorMapping.error(status: error["code"]?.int, type: error["status"]?.string, message: error["message"]?.string))]
         }
         if let metadata = object["usageMetadata"], metadata.isObject {
-            let prompt = metadata["promptTokenCount"]?.int ?? 0
-            let candidates = metadata["candidatesTokenCount"]?.int ?? 0
-            let thoughts = metadata["thoughtsTokenCount"]?.int ?? 0
+            let prompt = TokenCount.read(metadata["promptTokenCount"]) ?? 0
+            let candidates = TokenCount.read(metadata["candidatesTokenCount"]) ?? 0
+            let thoughts = TokenCount.read(metadata["thoughtsTokenCount"]) ?? 0
             usage = Usage(promptTokens: prompt, completionTokens: candidates + thoughts)
         }
         if let blocked = object["promptFeedback"]?["blockReason"], !blocked.isNull { finishReason = .contentFilter }

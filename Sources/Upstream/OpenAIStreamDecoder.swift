@@ -87,7 +87,8 @@ public struct OpenAIStreamDecoder: StreamDecoder {
     }
 
     static func usage(_ value: JSONValue?) -> Usage? {
-        guard let value, let prompt = value["prompt_tokens"]?.int, let completion = value["completion_tokens"]?.int else { return nil }
+        guard let value, let prompt = TokenCount.read(value["prompt_tokens"]),
+              let completion = TokenCount.read(value["completion_tokens"]) else { return nil }
         return Usage(promptTokens: prompt, completionTokens: completion)
     }
 }

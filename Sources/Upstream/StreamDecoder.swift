@@ -1,3 +1,4 @@
+import JSON
 import SSE
 
 /// Turns one provider's server-sent events into relayd's normalized events. One value per
@@ -10,6 +11,18 @@ public protocol StreamDecoder {
     mutating func finish() -> [ProviderEvent]
     /// Whether the stream has reached its end (done or failed); later items are ignored.
     var isFinished: Bool { get }
+}
+
+/// Token counts as providers report them, range-checked where they enter: wire numbers are
+/// hostile, and a count near `Int.max` summed with another (Gemini's candidates + thoughts)
+/// trapped, ending every stream of the process. Counts outside 0...2^40 read as missing.
+enum TokenCount {
+    static let range = 0...(1 << 40)
+
+    static func read(_ value: JSONValue?) -> Int? {
+        guard let count = value?.int, range.contains(count) else { return nil }
+        return count
+    }
 }
 
 /// Error-code mapping shared by the wire formats.

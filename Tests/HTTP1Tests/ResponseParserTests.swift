@@ -222,6 +222,19 @@ struct ResponseParserTests {
         #expect(parseResponseAllWays("HTTP/1.1 100 Continue\r\nbad header\r\n\r\n").error == .invalidHeader)
     }
 
+    /// Seen while writing fuzz/HTTP1ResponseParserFuzz.swift (and reproduced with its binary):
+    /// each interim response was skipped by a recursive call, so a few megabytes of
+    /// `100 Continue` in the buffer overflowed the stack.
+    @Test func manyInterimResponsesInOneReadDoNotGrowTheStack() throws {
+        var parser = ResponseParser()
+        parser.append(Array((String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 200_000)
+            + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n").utf8))
+        guard case .head(let head) = try parser.next() else { Issue.record("no head"); return }
+        #expect(head.status == 200)
+        guard case .end = try parser.next() else { Issue.record("no end"); return }
+        #expect(parser.isIdle)
+    }
+
     @Test func keepAliveResponsesBackToBack() {
         let wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst"
             + "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nsecond\r\n0\r\n\r\n"
@@ -319,6 +332,17 @@ struct ResponseParserTests {
         #expect(http10.error == nil)
         #expect(http10.heads.first?.framing == .untilClose)
         #expect(http10.bodies == [bytes("1\r\nz\r\n0\r\n\r\n")])
+    }
+
+    /// Found by fuzz/HTTP1ResponseParserFuzz.swift: a chunk-size line at the length limit whose
+    /// CR is followed by another CR failed as a bare CR fed whole, but as too long fed byte by
+    /// byte (the lone CR at the end of the buffer was counted before its next byte came).
+    @Test func chunkLineAtTheLimitFailsTheSameHoweverSplit() {
+        let limits = ResponseParserLimits(maxChunkLineLength: 8)
+        let prefix = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        #expect(parseResponseAllWays(prefix + "5;abcdef\r\r\n", limits: limits).error == .invalidLineEnding)
+        #expect(parseResponseAllWays(prefix + "5;abcdef\r\nhello\r\n0\r\n\r\n", limits: limits).error == .invalidChunkExtension)
+        #expect(parseResponseAllWays(prefix + "5;abcde\r\nhello\r\n0\r\n\r\n", limits: limits).error == nil)
     }
 
     @Test func badChunks() {

@@ -93,4 +93,15 @@ struct EventStreamParserTests {
         #expect(items == [.event(ServerSentEvent(type: "chunk", data: "line one\nline two", lastEventID: "3")), .comment("ping")])
         #expect(String(decoding: EventStreamEncoder.event(type: "a\nb", data: "x"), as: UTF8.self) == "event: a b\ndata: x\n\n")
     }
+
+    /// Found by fuzz/SSEParserFuzz.swift: CRLF in data is one Character, so splitting the
+    /// data into Characters left it inside one `data:` line, and the parser, ending the line at
+    /// its LF, dropped everything after it.
+    @Test func encoderSplitsDataAtTheLFOfACRLF() throws {
+        let bytes = EventStreamEncoder.event(type: "a", id: "1", data: "x\r\ndataevent\r")
+        #expect(String(decoding: bytes, as: UTF8.self) == "event: a\nid: 1\ndata: x \ndata: dataevent \n\n")
+        var parser = EventStreamParser()
+        #expect(try parser.parse(bytes) == [.event(ServerSentEvent(type: "a", data: "x \ndataevent ", lastEventID: "1"))])
+        #expect(EventStreamEncoder.event(data: "") == Array("data: \n\n".utf8))
+    }
 }

@@ -95,4 +95,20 @@ struct AnthropicStreamDecoderTests {
         for item in items(Fixtures.anthropicText) { #expect(decoder.decode(item).isEmpty) }
         #expect(decoder.finish().isEmpty)
     }
+
+    /// Negative or absurd token counts from a provider read as missing.
+    @Test func hostileTokenCountsAreIgnored() {
+        let events = anthropic(#"""
+        event: message_start
+        data: {"type":"message_start","message":{"usage":{"input_tokens":-7,"output_tokens":9223372036854775807}}}
+
+        event: message_delta
+        data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":-1}}
+
+        event: message_stop
+        data: {"type":"message_stop"}
+
+        """# + "\n")
+        #expect(events.last == .done(.stop, nil))
+    }
 }

@@ -103,4 +103,14 @@ struct GeminiStreamDecoderTests {
         for item in items(Fixtures.geminiText) { #expect(decoder.decode(item).isEmpty) }
         #expect(decoder.finish().isEmpty)
     }
+
+    /// Seen while writing fuzz/ProviderDecoderFuzz.swift (and reproduced with its binary):
+    /// candidates + thoughts near Int.max overflowed and trapped. Counts outside 0...2^40 read as missing.
+    @Test func hostileTokenCountsAreIgnored() {
+        let events = gemini(crlf(#"""
+        data: {"candidates":[{"content":{"parts":[{"text":"a"}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":-3,"candidatesTokenCount":9223372036854775807,"thoughtsTokenCount":1}}
+
+        """# + "\n"))
+        #expect(events.last == .done(.stop, Usage(promptTokens: 0, completionTokens: 1)))
+    }
 }

@@ -269,4 +269,22 @@ struct OpenAIStreamDecoderTests {
             #expect(error.retryable, "\(code)")
         }
     }
+
+    /// Negative or absurd token counts from a provider are not passed on as usage.
+    @Test func hostileTokenCountsAreIgnored() {
+        let events = openAI(#"""
+        data: {"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":-5,"completion_tokens":1}}
+
+        data: [DONE]
+
+        """# + "\n")
+        #expect(events.last == .done(.stop, nil))
+        let huge = openAI(#"""
+        data: {"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1e300}}
+
+        data: [DONE]
+
+        """# + "\n")
+        #expect(huge.last == .done(.stop, nil))
+    }
 }

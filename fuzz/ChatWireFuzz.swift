@@ -1,8 +1,10 @@
 // libFuzzer entry point for the client message layer: Sources/RelayServer/ChatWire.swift
-// (parsing `chat`, `client_id`; writing `start`, `chunk`, `done`, `error`). Built by
+// (parsing `chat`, `client_id`, `resume`, the heartbeat's timestamp; writing `start`, `chunk`,
+// `done`, `error`, `heartbeat_ack`). Built by
 // fuzz/run.sh as one module with ChatWire.swift and fuzz/FuzzSupport.swift, against the JSON
-// module and the few Upstream files ChatWire needs (ChatRequest.swift, ProviderEvent.swift,
-// built as module Upstream): the rest of RelayServer (sockets, logging, metrics) stays out.
+// module and the few Upstream files ChatWire needs (ChatRequest.swift, ProviderEvent.swift and
+// ModelName.swift, built as module Upstream): the rest of RelayServer (sockets, logging,
+// metrics) stays out.
 //
 // The input is a client message as it arrives in a text frame (huge numbers, deep nesting
 // and invalid UTF-8 included). Checked:
@@ -13,38 +15,15 @@
 //   - everything ChatWire writes is valid JSON that reads back to what was written (ids,
 //     text, seq, usage, error code and message), whatever strings and numbers went in.
 //
-// `resume`, `cancel`, `auth` and `heartbeat` are read inline in RelaySocketHandler (not
-// fuzzable without the server); `readResume` and `heartbeatEcho` below copy those reads so
-// their ranges are checked on the same inputs. Two known issues of those copies are let
-// through (see `knownIssue`) until RelaySocketHandler is fixed: a `last_seq` of Int.max is
-// accepted (ReplayBuffer then traps on last_seq + 1), and a `timestamp` such as 1e400 is
-// echoed as `inf`, which is not JSON.
+//   - `parseResume` either fails with bad_request or returns a stream id and a `last_seq`
+//     within `resumableSeqs` (Int.max used to get through, and trapped in ReplayBuffer);
+//   - `heartbeat_ack` is valid JSON echoing the timestamp (1e400 used to come back as `inf`).
+// `auth` and `cancel` read strings only: they must decode and quote back.
 
 import JSON
 import Upstream
 
 let target = "ChatWire"
-
-/// A copy of RelaySocketHandler.resume's reads: the stream id, and `last_seq` (−1 when absent,
-/// −2 for "not an integer", refused below −1).
-func readResume(_ object: JSONValue) -> (streamID: String, lastSeq: Int)? {
-    guard let streamID = object["stream_id"]?.string, !streamID.isEmpty else { return nil }
-    let lastSeq = object["last_seq"].map { $0.int ?? -2 } ?? -1
-    guard lastSeq >= -1 else { return nil }
-    return (streamID, lastSeq)
-}
-
-/// A copy of RelaySocketHandler.heartbeat's echo of the client's timestamp.
-func heartbeatEcho(_ timestamp: JSONValue?) -> String {
-    if let timestamp, timestamp.kind == .number {
-        return timestamp.int.map(String.init) ?? timestamp.double.map { String($0) } ?? "null"
-    }
-    return "null"
-}
-
-/// Known, reported issues in the server's copies above, let through so the target keeps
-/// running; remove each when its fix lands.
-func knownIssue(_ what: String) {}
 
 func parse(_ text: String, _ input: UnsafeBufferPointer<UInt8>) -> JSONValue {
     do {
@@ -119,17 +98,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         check(error.code == .badRequest, "clientID failed with \(error)")
     }
 
-    if let resume = readResume(object) {
-        check(resume.lastSeq >= -1 && !resume.streamID.isEmpty, "resume \(resume)")
-        if resume.lastSeq == Int.max { knownIssue("last_seq Int.max reaches ReplayBuffer (last_seq + 1 traps)") }
+    switch ChatWire.parseResume(object) {
+    case .success(let resume):
+        check(ChatWire.resumableSeqs.contains(resume.lastSeq) && !resume.streamID.isEmpty, "resume \(resume)")
+    case .failure(let error):
+        check(error.code == .badRequest, "parseResume failed with \(error)")
     }
 
-    let echoed = heartbeatEcho(object["timestamp"])
-    let ack = "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":0}"
-    if (try? JSONDocument(parsing: ack)) == nil {
-        check(echoed == "inf" || echoed == "-inf", "heartbeat_ack is not JSON: \(escaped(ack))")
-        knownIssue("a timestamp past Double's range is echoed as \(echoed)")
-    } else if let timestamp = object["timestamp"], timestamp.kind == .number {
+    let echoed = ChatWire.heartbeatEcho(object["timestamp"])
+    let ack = ChatWire.heartbeatAck(echoed: echoed, serverTime: 0)
+    _ = parse(ack, input)
+    if let timestamp = object["timestamp"], timestamp.kind == .number, echoed != "null" {
         let back = try? JSONDocument(parsing: ack).root["timestamp"]?.double
         check(back == timestamp.int.map(Double.init) ?? timestamp.double, "heartbeat timestamp \(timestamp.rawText) echoed as \(echoed)")
     }

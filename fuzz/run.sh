@@ -111,7 +111,7 @@ build_target() {
         build_module SSE Sources/SSE/*.swift ;;
     chatwire)
         build_module JSON Sources/JSON/*.swift
-        build_module Upstream Sources/Upstream/ChatRequest.swift Sources/Upstream/ProviderEvent.swift ;;
+        build_module Upstream Sources/Upstream/ChatRequest.swift Sources/Upstream/ProviderEvent.swift Sources/Upstream/ModelName.swift ;;
     esac
     mkdir -p "$out/$name/corpus" "$out/$name/artifacts"
     # shellcheck disable=SC2086 # the source list is meant to split

@@ -98,6 +98,33 @@ enum ChatWire {
     /// Checked where the number enters, so nothing downstream does arithmetic on `Int.max`.
     static let resumableSeqs = -1...Int(Int32.max)
 
+    /// A `resume` message: `{"type":"resume","stream_id":"…","last_seq":42}` (`last_seq`
+    /// absent: from the start).
+    static func parseResume(_ object: JSONValue) -> Result<(streamID: String, lastSeq: Int), ProviderError> {
+        guard let streamID = object["stream_id"]?.string, !streamID.isEmpty else {
+            return .failure(ProviderError(.badRequest, "resume needs \"stream_id\""))
+        }
+        let lastSeq = object["last_seq"].map { $0.int ?? -2 } ?? -1
+        guard resumableSeqs.contains(lastSeq) else {
+            return .failure(ProviderError(.badRequest, "\"last_seq\" must be an integer from -1 to \(resumableSeqs.upperBound)"))
+        }
+        return .success((streamID, lastSeq))
+    }
+
+    /// The client's heartbeat `timestamp` as `heartbeat_ack` echoes it: the number, when JSON
+    /// can carry it back (`1e999` parses, but as an infinite Double, which would print as
+    /// `inf`), else `null`.
+    static func heartbeatEcho(_ timestamp: JSONValue?) -> String {
+        guard let timestamp, timestamp.kind == .number else { return "null" }
+        return timestamp.int.map(String.init) ?? timestamp.double.flatMap { $0.isFinite ? String($0) : nil } ?? "null"
+    }
+
+    /// `heartbeat_ack` with the echoed timestamp and the server's clock (ms since the epoch),
+    /// so the client can estimate skew and round trip.
+    static func heartbeatAck(echoed: String, serverTime: Int64) -> String {
+        "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":\(serverTime)}"
+    }
+
     /// A resume seq written as text (an HTTP header or query value), or nil when it is not
     /// a plain decimal integer in `resumableSeqs`.
     static func resumeSeq(_ text: some StringProtocol) -> Int? {

@@ -165,17 +165,11 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
         context.heartbeats.add(1, ordering: .relaxed)
         lastHeartbeat = .now
         context.metrics.heartbeatsReceived.increment()
-        let echoed: String
-        if let timestamp, timestamp.kind == .number {
-            // `1e999` is valid JSON but an infinite Double, which would print as `inf`.
-            echoed = timestamp.int.map(String.init) ?? timestamp.double.flatMap { $0.isFinite ? String($0) : nil } ?? "null"
-        } else {
-            echoed = "null"
-        }
+        let echoed = ChatWire.heartbeatEcho(timestamp)
         if context.logsDebug {
             context.logger.debug("heartbeat received, timestamp \(echoed)", metadata: ["relayd.conn": "\(session.id)"])
         }
-        session.send(text: "{\"type\":\"heartbeat_ack\",\"timestamp\":\(echoed),\"server_time\":\(WallClock.milliseconds)}")
+        session.send(text: ChatWire.heartbeatAck(echoed: echoed, serverTime: WallClock.milliseconds))
         context.metrics.heartbeatsAcked.increment()
     }
 
@@ -211,12 +205,10 @@ final class RelaySocketHandler: WebSocketHandler, @unchecked Sendable {
 
     /// `{"type":"resume","stream_id":"…","last_seq":42}`: every event after 42, then live ones.
     private func resume(_ object: JSONValue, session: WebSocketSession) {
-        guard let streamID = object["stream_id"]?.string, !streamID.isEmpty else {
-            return session.send(text: Self.error("bad_request", "resume needs \"stream_id\""))
-        }
-        let lastSeq = object["last_seq"].map { $0.int ?? -2 } ?? -1
-        guard ChatWire.resumableSeqs.contains(lastSeq) else {
-            return session.send(text: Self.error("bad_request", "\"last_seq\" must be an integer from -1 to \(ChatWire.resumableSeqs.upperBound)"))
+        let streamID: String, lastSeq: Int
+        switch ChatWire.parseResume(object) {
+        case .failure(let error): return session.send(text: Self.error(error.code.rawValue, error.message))
+        case .success(let resume): (streamID, lastSeq) = resume
         }
         guard let stream = relay.store.stream(streamID) else {
             relay.noteResume(.websocket, connectionID: session.id, streamID: streamID, lastSeq: lastSeq, replayed: nil)

@@ -17,15 +17,19 @@ final class InMemoryStreamStore: StreamStore {
     private struct State {
         var entries: [String: Entry] = [:]
         var byClientChat: [String: String] = [:]
-        /// Finished streams, oldest first: what the memory cap drops first, and (all having
-        /// the same TTL) the order they expire in. Entries of streams already gone are skipped.
-        var finishedOrder = IDQueue()
+        /// Finished streams with when each expires, oldest first: what the memory cap drops
+        /// first, and (all having the same TTL) the order they expire in. Entries of streams
+        /// already gone are skipped.
+        var finishedOrder = FIFOQueue<(id: String, expiresAt: ContinuousClock.Instant)>()
+        /// Whether the store's one expiry timer is pending (due when the oldest finished
+        /// stream expires).
+        var expiryArmed = false
         /// Live streams, oldest first: trimmed when finished ones are not enough to free.
         /// Streams that finished are skipped, and swept out once they are half the queue.
-        var liveOrder = IDQueue()
+        var liveOrder = FIFOQueue<String>()
         var liveCount = 0
 
-        mutating func popOldestFinished() -> String? { finishedOrder.popFirst() }
+        mutating func popOldestFinished() -> String? { finishedOrder.popFirst()?.id }
     }
     private let state = Mutex(State())
     private let totalBytes = Atomic<Int>(0)
@@ -116,24 +120,42 @@ final class InMemoryStreamStore: StreamStore {
     }
 
     /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
+    /// One timer for the whole store, not one per stream: a timer per stream held its stream
+    /// (with all its events) for the TTL even after the memory cap had dropped it, and sat in
+    /// its loop's timer heap all that time, so memory grew with the chat rate, not the cap.
     func streamFinished(_ stream: LiveStream) {
-        state.withLock { state in
-            guard state.entries[stream.id]?.live == true else { return }
+        let arm = state.withLock { state -> Bool in
+            guard state.entries[stream.id]?.live == true else { return false }
             state.entries[stream.id]?.live = false
             state.liveCount -= 1
-            state.finishedOrder.append(stream.id)
+            state.finishedOrder.append((stream.id, .now + .seconds(configuration.ttl)))
+            guard !state.expiryArmed else { return false }
+            state.expiryArmed = true
+            return true
         }
-        stream.loop.schedule(after: configuration.ttl) { [weak self] in self?.expire(stream) }
+        if arm { armExpiry(on: stream.loop, after: configuration.ttl) }
     }
 
-    private func expire(_ stream: LiveStream) {
-        let removed = state.withLock { state -> Bool in
-            let removed = Self.remove(stream.id, from: &state) != nil
-            // Expiry follows finishing order: advance past this stream and any already gone.
-            while let id = state.finishedOrder.first, state.entries[id] == nil { _ = state.finishedOrder.popFirst() }
-            return removed
+    private func armExpiry(on loop: EventLoop, after seconds: Double) {
+        loop.schedule(after: seconds) { [weak self] in self?.expireDue(on: loop) }
+    }
+
+    /// Drops every finished stream past its TTL (they expire in finishing order; those the
+    /// memory cap dropped already are skipped), then waits for the next one.
+    private func expireDue(on loop: EventLoop) {
+        let (freed, next) = state.withLock { state -> (Int, ContinuousClock.Instant?) in
+            var freed = 0
+            let now = ContinuousClock.now
+            while let oldest = state.finishedOrder.first, oldest.expiresAt <= now {
+                _ = state.finishedOrder.popFirst()
+                if let stream = Self.remove(oldest.id, from: &state) { freed += stream.bytesKept + Self.streamOverhead }
+            }
+            let next = state.finishedOrder.first?.expiresAt
+            state.expiryArmed = next != nil
+            return (freed, next)
         }
-        if removed { totalBytes.subtract(stream.bytesKept + Self.streamOverhead, ordering: .relaxed) }
+        if freed > 0 { totalBytes.subtract(freed, ordering: .relaxed) }
+        if let next { armExpiry(on: loop, after: ContinuousClock.now.duration(to: next).seconds) }
     }
 
     /// Only finished streams are removed (`streamFinished` counted them out of the live ones).
@@ -144,35 +166,35 @@ final class InMemoryStreamStore: StreamStore {
     }
 }
 
-/// A first-in first-out queue of stream ids: an array with a moving head, compacted when
-/// the consumed part is most of it, so `append` and `popFirst` are O(1) amortised.
-struct IDQueue {
-    private var ids: [String] = []
+/// A first-in first-out queue: an array with a moving head, compacted when the consumed
+/// part is most of it, so `append` and `popFirst` are O(1) amortised.
+struct FIFOQueue<Element> {
+    private var elements: [Element] = []
     private var head = 0
 
-    var count: Int { ids.count - head }
-    var first: String? { head < ids.count ? ids[head] : nil }
+    var count: Int { elements.count - head }
+    var first: Element? { head < elements.count ? elements[head] : nil }
 
-    mutating func append(_ id: String) { ids.append(id) }
+    mutating func append(_ element: Element) { elements.append(element) }
 
-    mutating func popFirst() -> String? {
-        guard head < ids.count else { return nil }
-        let id = ids[head]
+    mutating func popFirst() -> Element? {
+        guard head < elements.count else { return nil }
+        let element = elements[head]
         head += 1
-        if head == ids.count {
-            ids.removeAll(keepingCapacity: ids.count < 4096)
+        if head == elements.count {
+            elements.removeAll(keepingCapacity: elements.count < 4096)
             head = 0
-        } else if head > 1024, head * 2 > ids.count {
-            ids.removeFirst(head)
+        } else if head > 1024, head * 2 > elements.count {
+            elements.removeFirst(head)
             head = 0
         }
-        return id
+        return element
     }
 
-    /// Drops the ids `shouldRemove` picks, keeping the order of the rest. O(n): callers run
-    /// it only once stale ids are a fixed share of the queue.
-    mutating func removeAll(where shouldRemove: (String) -> Bool) {
-        ids = ids[head...].filter { !shouldRemove($0) }
+    /// Drops the elements `shouldRemove` picks, keeping the order of the rest. O(n): callers
+    /// run it only once stale elements are a fixed share of the queue.
+    mutating func removeAll(where shouldRemove: (Element) -> Bool) {
+        elements = elements[head...].filter { !shouldRemove($0) }
         head = 0
     }
 }

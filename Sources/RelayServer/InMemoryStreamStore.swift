@@ -104,19 +104,21 @@ final class InMemoryStreamStore: StreamStore {
             state.finishedOrder.append(stream.id)
             state.liveOrder.removeAll { $0 == stream.id }
         }
-        stream.loop.schedule(after: configuration.ttl) { [weak self] in self?.expire(stream) }
+        // By id, not the stream: one the memory cap drops before its TTL must be freed then,
+        // not kept with all its events by this timer until the TTL.
+        stream.loop.schedule(after: configuration.ttl) { [weak self, id = stream.id] in self?.expire(id) }
     }
 
-    private func expire(_ stream: LiveStream) {
-        let removed = state.withLock { state -> Bool in
-            let removed = Self.remove(stream.id, from: &state) != nil
+    private func expire(_ id: String) {
+        let removed = state.withLock { state -> LiveStream? in
+            let removed = Self.remove(id, from: &state)
             // Expiry follows finishing order: advance past this stream and any already gone.
             while state.finishedHead < state.finishedOrder.count, state.streams[state.finishedOrder[state.finishedHead]] == nil {
                 _ = state.popOldestFinished()
             }
             return removed
         }
-        if removed { totalBytes.subtract(stream.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
+        if let removed { totalBytes.subtract(removed.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
     }
 
     /// Only finished streams are removed, and `streamFinished` took them off `liveOrder`.

@@ -7,21 +7,29 @@ final class InMemoryStreamStore: StreamStore {
     let configuration: StreamConfiguration
     private struct State {
         var streams: [String: LiveStream] = [:]
-        /// Finished streams, oldest first from `finishedHead`: what the memory cap drops
-        /// first, and (all having the same TTL) the order they expire in. Entries of streams
-        /// already gone are skipped; the array is compacted as its head advances.
-        var finishedOrder: [String] = []
+        /// Finished streams with when each expires, oldest first from `finishedHead`: what
+        /// the memory cap drops first, and (all having the same TTL) the order they expire in.
+        /// The array is compacted as its head advances.
+        var finishedOrder: [(id: String, expiresAt: ContinuousClock.Instant)] = []
         var finishedHead = 0
+        /// Whether an expiry timer is pending (one for the whole store, due when the oldest
+        /// finished stream expires).
+        var expiryArmed = false
 
         mutating func popOldestFinished() -> String? {
             guard finishedHead < finishedOrder.count else { return nil }
-            let id = finishedOrder[finishedHead]
+            let id = finishedOrder[finishedHead].id
             finishedHead += 1
             if finishedHead > 1024, finishedHead * 2 > finishedOrder.count {
                 finishedOrder.removeFirst(finishedHead)
                 finishedHead = 0
             }
             return id
+        }
+
+        /// When the oldest finished stream expires.
+        var nextExpiry: ContinuousClock.Instant? {
+            finishedHead < finishedOrder.count ? finishedOrder[finishedHead].expiresAt : nil
         }
         var byClientChat: [String: String] = [:]
         var clientKeys: [String: String] = [:] // stream id -> its idempotency key
@@ -99,26 +107,42 @@ final class InMemoryStreamStore: StreamStore {
     }
 
     /// Called on the stream's loop when its last event is in: kept for `ttl`, then dropped.
+    /// One timer for the store rather than one per stream: a timer per stream stayed in its
+    /// loop's timer heap for the whole TTL, even for a stream the memory cap had dropped
+    /// (about 150 bytes a chat, 5 minutes by default), so memory grew with the chat rate
+    /// instead of staying under the cap.
     func streamFinished(_ stream: LiveStream) {
-        state.withLock { state in
-            state.finishedOrder.append(stream.id)
+        let arm = state.withLock { state -> Bool in
+            state.finishedOrder.append((stream.id, .now + .seconds(configuration.ttl)))
             state.liveOrder.removeAll { $0 == stream.id }
+            guard !state.expiryArmed else { return false }
+            state.expiryArmed = true
+            return true
         }
-        // By id, not the stream: one the memory cap drops before its TTL must be freed then,
-        // not kept with all its events by this timer until the TTL.
-        stream.loop.schedule(after: configuration.ttl) { [weak self, id = stream.id] in self?.expire(id) }
+        if arm { armExpiry(on: stream.loop, after: configuration.ttl) }
     }
 
-    private func expire(_ id: String) {
-        let removed = state.withLock { state -> LiveStream? in
-            let removed = Self.remove(id, from: &state)
-            // Expiry follows finishing order: advance past this stream and any already gone.
-            while state.finishedHead < state.finishedOrder.count, state.streams[state.finishedOrder[state.finishedHead]] == nil {
-                _ = state.popOldestFinished()
+    private func armExpiry(on loop: EventLoop, after seconds: Double) {
+        loop.schedule(after: seconds) { [weak self] in self?.expireDue(on: loop) }
+    }
+
+    /// Drops every finished stream past its TTL (they expire in finishing order), then waits
+    /// for the next one.
+    private func expireDue(on loop: EventLoop) {
+        let (removed, next) = state.withLock { state -> ([LiveStream], ContinuousClock.Instant?) in
+            var removed: [LiveStream] = []
+            let now = ContinuousClock.now
+            while let expiresAt = state.nextExpiry, expiresAt <= now, let id = state.popOldestFinished() {
+                if let stream = Self.remove(id, from: &state) { removed.append(stream) }
             }
-            return removed
+            let next = state.nextExpiry
+            state.expiryArmed = next != nil
+            return (removed, next)
         }
-        if let removed { totalBytes.subtract(removed.buffer.bytes + Self.streamOverhead, ordering: .relaxed) }
+        // A finished stream's buffer no longer changes, whichever loop reads it.
+        let freed = removed.reduce(0) { $0 + $1.buffer.bytes + Self.streamOverhead }
+        if freed > 0 { totalBytes.subtract(freed, ordering: .relaxed) }
+        if let next { armExpiry(on: loop, after: ContinuousClock.now.duration(to: next).seconds) }
     }
 
     /// Only finished streams are removed, and `streamFinished` took them off `liveOrder`.

@@ -21,6 +21,10 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
     private var ended = false
     private var lastSeq = -1
     private var lastWrite = ContinuousClock.now
+    /// When the response rolls over; checked by the ping timer rather than a timer of its
+    /// own, which would stay in the loop's timer heap for `maxSeconds` (10 minutes) after a
+    /// response that ended long before: about 150 bytes for every SSE chat.
+    private var rolloverAt = ContinuousClock.now
 
     init(responder: HTTPResponder, streamID: String, configuration: SSEConfiguration) {
         self.responder = responder
@@ -37,8 +41,8 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
             "X-Accel-Buffering": "no",
             "X-Stream-Id": streamID,
         ])
-        armPing(after: configuration.pingInterval)
-        loop.schedule(after: configuration.maxSeconds) { [weak self] in self?.rollover() }
+        rolloverAt = .now + .seconds(configuration.maxSeconds)
+        armPing(after: min(configuration.pingInterval, configuration.maxSeconds))
         // A shutdown that cannot wait for the end: tell the client where to pick up.
         responder.onDrainDeadline { [weak self] in self?.rollover() }
     }
@@ -60,23 +64,24 @@ final class SSESubscription: StreamSubscriber, @unchecked Sendable {
         if streamFinished { end() }
     }
 
-    /// One timer per response, due when the silence would reach the interval (events move
-    /// `lastWrite`; the timer, when it fires early, sleeps for what is left).
+    /// One timer per response, due when the silence would reach the interval or the
+    /// rollover is due, whichever comes first (events move `lastWrite`; the timer, when it
+    /// fires early, sleeps for what is left).
     private func armPing(after seconds: Double) {
         loop.schedule(after: seconds) { [weak self] in self?.pingIfQuiet() }
     }
 
     private func pingIfQuiet() {
         guard !ended else { return }
-        let quiet = lastWrite.duration(to: .now)
+        let now = ContinuousClock.now
+        guard now < rolloverAt else { return rollover() }
         let interval = Duration.seconds(configuration.pingInterval)
-        if quiet >= interval {
+        if lastWrite.duration(to: now) >= interval {
             responder.write(EventStreamEncoder.comment("ping"))
-            lastWrite = .now
-            return armPing(after: configuration.pingInterval)
+            lastWrite = now
         }
-        let left = interval - quiet
-        armPing(after: left.seconds)
+        let nextPing = interval - lastWrite.duration(to: now)
+        armPing(after: min(nextPing, now.duration(to: rolloverAt)).seconds)
     }
 
     private func rollover() {

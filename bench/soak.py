@@ -9,7 +9,7 @@ and PASS/FAIL lines, and exits 1 when a check fails.
 Quick check: `bench/soak.py --chats 20000 --cycles 1000 --warmup-seconds 20 --fill-seconds 5`.
 
 Needs the release build (`swift build -c release --product relayd`; or --relayd PATH) and the
-shared C tools, built into a temporary folder from --tools (default /work/shared/tools):
+shared C tools, built into a temporary folder from --tools (default ../shared/tools):
 `fakellm`, a fake OpenAI upstream (50-chunk answers), and `wsload`, the WebSocket/SSE load
 generator. Python's standard library only; loopback addresses only.
 
@@ -308,7 +308,8 @@ def cap_check(options, fakellm_port, wsload, folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--relayd", default=os.path.join(ROOT, ".build", "release", "relayd"))
-    parser.add_argument("--tools", default="/work/shared/tools", help="folder with fakellm/ and wsload/ sources")
+    parser.add_argument("--tools", default=os.path.join(os.path.dirname(ROOT), "shared", "tools"),
+                        help="folder with fakellm/ and wsload/ sources (default: ../shared/tools beside the repository)")
     parser.add_argument("--chats", type=int, default=200_000)
     parser.add_argument("--cycles", type=int, default=10_000, help="WebSocket connect/disconnect cycles")
     parser.add_argument("--conns", type=int, default=100, help="concurrent wsload connections")

@@ -1,5 +1,6 @@
-// Helpers shared by the fuzz harnesses (compiled into each target by fuzz/run.sh; the older
-// HTTP1RequestParserFuzz.swift keeps its own copies).
+// Helpers shared by the fuzz harnesses (compiled into each target by fuzz/run.sh, with the
+// tests' SplitMix64 from Tests/Shared; the older HTTP1RequestParserFuzz.swift keeps its own
+// copies).
 
 /// Bytes as a printable string literal body, at most `limit` bytes of them.
 func escaped(_ bytes: some Collection<UInt8>, limit: Int = 600) -> String {
@@ -36,23 +37,10 @@ func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
     return hash
 }
 
-/// SplitMix64: deterministic choices derived from the input.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Cut points for feeding an input in pieces: `[count]` (whole), one random cut, a few
 /// random cuts, and every byte (short inputs only). Each list is increasing and ends at `count`.
 func feedingPlans(count: Int, seed: UInt64, byteAtATimeLimit: Int = 512) -> [(label: String, ends: [Int])] {
-    var random = SplitMix64(seed: seed)
+    var random = SplitMix64(state: seed)
     var plans: [(String, [Int])] = []
     if count > 0 {
         let cut = Int.random(in: 0...count, using: &random)

@@ -135,7 +135,7 @@ func roundTrip(_ input: UnsafeBufferPointer<UInt8>, options: UInt8) {
     func check(_ condition: Bool, _ what: @autoclosure () -> String) {
         if !condition { fuzzFail(target, "round trip: \(what())", input) }
     }
-    var random = SplitMix64(seed: fnv1a(input))
+    var random = SplitMix64(state: fnv1a(input))
     let status = 200 + Int(random.next() % 4) // not 204: that one has no body
     let value = String(String.UnicodeScalarView(String(decoding: input.prefix(20), as: UTF8.self).unicodeScalars.filter {
         $0.value >= 0x21 && $0.value < 0x7F

@@ -192,7 +192,7 @@ func fuzzRoundTrips(_ input: UnsafeBufferPointer<UInt8>, options: UInt8) {
     func check(_ condition: Bool, _ what: @autoclosure () -> String) {
         if !condition { fuzzFail(target, what(), input) }
     }
-    var random = SplitMix64(seed: fnv1a(input))
+    var random = SplitMix64(state: fnv1a(input))
     let data = Array(input)
 
     // deflate → frames → MessageReader.

@@ -21,9 +21,10 @@
 #   chatwire          ChatWireFuzz.swift             client messages (RelayServer/ChatWire.swift)
 #
 # Each harness is compiled as one module with the sources it tests (so it may check internal
-# state) and fuzz/FuzzSupport.swift; the modules those sources import (HTTP1, JSON, SSE, and
-# the two Upstream files ChatWire needs) are compiled first, with the same instrumentation,
-# into fuzz/.build/lib. Everything generated lives in fuzz/.build/ (git-ignored):
+# state), fuzz/FuzzSupport.swift and Tests/Shared/SplitMix64.swift; the modules those sources
+# import (HTTP1, JSON, SSE, and the three Upstream files ChatWire needs) are compiled first,
+# with the same instrumentation, into fuzz/.build/lib. Everything generated lives in
+# fuzz/.build/ (git-ignored):
 # fuzz/.build/TARGET/ holds the binary, the growing corpus (kept between runs), the token
 # dictionary, the log (fuzz.log) and crash artifacts (artifacts/). The committed seeds are
 # only read. A binary is rebuilt only when its sources or flags change. Exits non-zero when
@@ -85,16 +86,16 @@ target_sources() {
     local upstream=Sources/Upstream
     case "$1" in
     http1-request) echo fuzz/HTTP1RequestParserFuzz.swift Sources/HTTP1/*.swift ;;
-    http1-response) echo fuzz/HTTP1ResponseParserFuzz.swift fuzz/FuzzSupport.swift Sources/HTTP1/*.swift ;;
-    json) echo fuzz/JSONParserFuzz.swift fuzz/FuzzSupport.swift Sources/JSON/*.swift ;;
-    sse) echo fuzz/SSEParserFuzz.swift fuzz/FuzzSupport.swift Sources/SSE/*.swift ;;
-    websocket) echo fuzz/WebSocketFuzz.swift fuzz/FuzzSupport.swift Sources/WebSocket/*.swift "$out/lib/HTTP1.o" ;;
+    http1-response) echo fuzz/HTTP1ResponseParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/HTTP1/*.swift ;;
+    json) echo fuzz/JSONParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/JSON/*.swift ;;
+    sse) echo fuzz/SSEParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/SSE/*.swift ;;
+    websocket) echo fuzz/WebSocketFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/WebSocket/*.swift "$out/lib/HTTP1.o" ;;
     provider-decoder)
-        echo fuzz/ProviderDecoderFuzz.swift fuzz/FuzzSupport.swift $upstream/StreamDecoder.swift \
+        echo fuzz/ProviderDecoderFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift $upstream/StreamDecoder.swift \
             $upstream/OpenAIStreamDecoder.swift $upstream/AnthropicStreamDecoder.swift $upstream/GeminiStreamDecoder.swift \
             $upstream/ProviderEvent.swift $upstream/ChatRequest.swift "$out/lib/HTTP1.o" "$out/lib/JSON.o" "$out/lib/SSE.o" ;;
     chatwire)
-        echo fuzz/ChatWireFuzz.swift fuzz/FuzzSupport.swift Sources/RelayServer/ChatWire.swift \
+        echo fuzz/ChatWireFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/RelayServer/ChatWire.swift \
             "$out/lib/JSON.o" "$out/lib/Upstream.o" ;;
     *) return 1 ;;
     esac

@@ -27,7 +27,8 @@ public final class UpstreamClient: Sendable {
     }
 
     /// Idle connections kept per event loop and origin: a burst of 10,000 chats must not
-    /// leave 10,000 sockets (and their TLS sessions) open once it has passed.
+    /// leave 10,000 sockets (and their TLS sessions) open once it has passed; 512 covers the
+    /// concurrency one loop serves without a new TLS handshake per chat, the idle timeout the rest.
     public let maxIdlePerOrigin: Int
 
     public let timeouts: Timeouts
@@ -55,7 +56,7 @@ public final class UpstreamClient: Sendable {
     }
 
     public init(tls: TLSClientConfiguration?, timeouts: Timeouts = Timeouts(), proxy: ProxyConfiguration = ProxyConfiguration(),
-                maxIdlePerOrigin: Int = 32) {
+                maxIdlePerOrigin: Int = 512) {
         self.maxIdlePerOrigin = maxIdlePerOrigin
         self.tls = tls
         self.timeouts = timeouts

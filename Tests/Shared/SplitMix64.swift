@@ -1,7 +1,8 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator, the same sequence on every
 /// platform, so a failing mutation test can be replayed. Linked into the test targets that
-/// mutate inputs (HTTP1Tests, JSONTests).
-struct SplitMix64 {
+/// mutate inputs (HTTP1Tests, JSONTests), and compiled into the fuzz targets (fuzz/run.sh),
+/// which derive their splits from each input.
+struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     mutating func next() -> UInt64 {

@@ -11,9 +11,7 @@ Sections (all by default):
 Prints ALL OK.
 """
 import asyncio
-import base64
 import hashlib
-import hmac
 import json
 import re
 import subprocess
@@ -25,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import websockets
 
+import jwt_tokens
 import relayd_process
 
 BINARY = relayd_process.BINARY = sys.argv[1]
@@ -35,15 +34,8 @@ ADMIN = "admin-token-5f4dcc3b5aa765d61d8327deb882cf99"
 CHAT = {"messages": [{"role": "user", "content": "hi"}]}
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def jwt(claims, secret=JWT_SECRET):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps(claims).encode())
-    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{b64(signature)}"
+    return jwt_tokens.jwt(claims, secret)
 
 
 def Relayd(arguments, environment, log_level="debug"):

@@ -10,9 +10,6 @@ Run 2 (no authentication, every limit set) trips each limit and reads its error 
 Prints ALL OK.
 """
 import asyncio
-import base64
-import hashlib
-import hmac
 import json
 import sys
 import time
@@ -20,6 +17,7 @@ import time
 import httpx
 import websockets
 
+import jwt_tokens
 import relayd_process
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -33,15 +31,8 @@ SECRETS = [TOKEN_A, TOKEN_B, JWT_SECRET, ADMIN, PROVIDER_KEY]
 CHAT = {"provider": "demo", "messages": [{"role": "user", "content": "who am I"}]}
 
 
-def b64(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def jwt(claims, secret=JWT_SECRET):
-    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    body = b64(json.dumps(claims).encode())
-    signature = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
-    return f"{head}.{body}.{b64(signature)}"
+    return jwt_tokens.jwt(claims, secret)
 
 
 def Relayd(arguments, environment):

@@ -169,6 +169,9 @@ struct Relayd: ParsableCommand {
     @Option(help: "Chats streaming at once, all clients together; more get 503 server_busy. (env: RELAYD_MAX_LIVE_STREAMS; default: 10000)")
     var maxLiveStreams: String?
 
+    @Option(help: "Bytes of chat requests (their messages) the chats streaming now may hold together; more get 503 server_busy. (env: RELAYD_MAX_REQUEST_BYTES_IN_FLIGHT; default: 268435456)")
+    var maxRequestBytesInFlight: String?
+
     @Option(help: "Chats a client may start per minute (a token bucket with bursts of that many). (env: RELAYD_CHATS_PER_MINUTE; default: off)")
     var chatsPerMinute: String?
 

@@ -127,6 +127,9 @@ struct Settings {
         if let count: Int = try number(options.maxLiveStreams, "RELAYD_MAX_LIVE_STREAMS", minimum: 1, maximum: 10_000_000) {
             streams.maxLiveStreams = count
         }
+        if let bytes = try bytes(options.maxRequestBytesInFlight, "RELAYD_MAX_REQUEST_BYTES_IN_FLIGHT", minimum: 4096, maximum: 1 << 40) {
+            streams.maxRequestBytesInFlight = bytes
+        }
         if let count: Int = try number(options.maxStreamsPerConnection, "RELAYD_MAX_STREAMS_PER_CONNECTION", minimum: 1, maximum: 100_000) {
             streams.maxStreamsPerConnection = count
         }

@@ -44,6 +44,7 @@ struct ExecutableTests {
             ("--max-streams-per-client", "RELAYD_MAX_STREAMS_PER_CLIENT"), ("--chats-per-minute", "RELAYD_CHATS_PER_MINUTE"),
             ("--allowed-models", "RELAYD_ALLOWED_MODELS"), ("--max-live-streams", "RELAYD_MAX_LIVE_STREAMS"),
             ("--max-streams-per-connection", "RELAYD_MAX_STREAMS_PER_CONNECTION"),
+            ("--max-request-bytes-in-flight", "RELAYD_MAX_REQUEST_BYTES_IN_FLIGHT"),
             ("--body-timeout", "RELAYD_BODY_TIMEOUT"), ("--max-body-bytes-in-flight", "RELAYD_MAX_BODY_BYTES_IN_FLIGHT"),
             ("--allowed-hosts", "RELAYD_ALLOWED_HOSTS"), ("--trusted-proxy-hops", "RELAYD_TRUSTED_PROXY_HOPS"),
             ("--jwt-require-exp", "RELAYD_JWT_REQUIRE_EXP"), ("--jwt-audience", "RELAYD_JWT_AUDIENCE"), ("--jwt-issuer", "RELAYD_JWT_ISSUER"),

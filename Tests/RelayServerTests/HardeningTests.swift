@@ -9,7 +9,7 @@ import Testing
 struct HardeningTests {
     @Test(arguments: [
         "resume-overflow", "ping-flood", "loop-starvation", "head-stream", "settings", "chat-flood", "client-id-scope",
-        "safe-defaults", "body-before-auth",
+        "safe-defaults", "body-before-auth", "request-bytes",
     ])
     func hostileClientGetsAClearErrorAndRelaydStaysUp(_ check: String) throws {
         let script = PeerProcess.directory.appendingPathComponent("hardening_session.py").path

@@ -451,6 +451,31 @@ def body_before_auth():
         assert chat.status_code == 200, chat.text
 
 
+def request_bytes():
+    """Finding 6: the requests live chats hold (each kept until its answer ends, for retries)
+    share one budget: past it a chat gets 503 `server_busy`, and the budget comes back as
+    chats end."""
+    with Relayd(["--demo-tokens-per-second", "5", "--max-request-bytes-in-flight", "300000"]) as relayd:
+        big = {"provider": "demo", "messages": [{"role": "user", "content": "x" * 100000}]}
+        import contextlib
+        with contextlib.ExitStack() as open_streams:
+            held = [open_streams.enter_context(httpx.stream("POST", relayd.base + "/api/chat/stream",
+                                                            json={"id": f"big{index}", **big}, timeout=10))
+                    for index in range(2)]
+            assert all(response.status_code == 200 for response in held)
+            refused = httpx.post(relayd.base + "/api/chat/stream", json={"id": "big2", **big}, timeout=10)
+            assert refused.status_code == 503 and refused.json()["error"]["code"] == "server_busy", refused.text
+            assert int(refused.headers["Retry-After"]) > 0
+            # Small chats still fit beside them.
+            assert httpx.post(relayd.base + "/api/chat", json={"id": "small", **CHAT}, timeout=30).status_code == 200
+            # Cancelled, they let go of their requests.
+            for response in held:
+                httpx.delete(relayd.base + "/api/streams/" + response.headers["X-Stream-Id"], timeout=5)
+        time.sleep(0.3)
+        again = httpx.post(relayd.base + "/api/chat", json={"id": "big3", **big}, timeout=60)
+        assert again.status_code == 200, again.text
+
+
 CHECKS = {
     "resume-overflow": resume_overflow,
     "ping-flood": ping_flood,
@@ -461,6 +486,7 @@ CHECKS = {
     "client-id-scope": client_id_scope,
     "safe-defaults": safe_defaults,
     "body-before-auth": body_before_auth,
+    "request-bytes": request_bytes,
 }
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 // Helpers shared by the fuzz harnesses (compiled into each target by fuzz/run.sh, with the
-// tests' SplitMix64 from Tests/Shared; the older HTTP1RequestParserFuzz.swift keeps its own
-// copies).
+// tests' SplitMix64 from Tests/Shared).
 
 /// Bytes as a printable string literal body, at most `limit` bytes of them.
 func escaped(_ bytes: some Collection<UInt8>, limit: Int = 600) -> String {

@@ -1,6 +1,7 @@
 // libFuzzer entry point for the HTTP/1.1 request parser (Sources/HTTP1). Built and run by
-// fuzz/run.sh, compiled as one module together with Sources/HTTP1/*.swift; it uses only the
-// parser's public API, the same calls the server makes.
+// fuzz/run.sh, compiled as one module together with Sources/HTTP1/*.swift and the shared
+// helpers (fuzz/FuzzSupport.swift); it uses only the parser's public API, the same calls the
+// server makes.
 //
 // Each input is fed to a fresh `RequestParser` (small limits, so the fuzzer reaches them):
 //
@@ -54,26 +55,8 @@ func fuzzFields(_ headers: HeaderFields) -> [FuzzField] {
     headers.map { FuzzField(name: $0.name, value: $0.value) }
 }
 
-func escaped(_ bytes: some Collection<UInt8>) -> String {
-    var text = ""
-    for byte in bytes {
-        switch byte {
-        case 0x0D: text += "\\r"
-        case 0x0A: text += "\\n"
-        case 0x09: text += "\\t"
-        case 0x5C: text += "\\\\"
-        case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-        default:
-            let hex = String(byte, radix: 16, uppercase: true)
-            text += "\\x" + (hex.count == 1 ? "0" + hex : hex)
-        }
-    }
-    return text
-}
-
 func fail(_ what: String, _ input: UnsafeBufferPointer<UInt8>) -> Never {
-    let shown = input.count > 600 ? escaped(input.prefix(600)) + "…(\(input.count) bytes)" : escaped(input)
-    fatalError("HTTP1 fuzz invariant failed: \(what)\n  input: \"\(shown)\"")
+    fuzzFail("HTTP1", what, input)
 }
 
 /// Feeds `input` cut at `partEnds` (increasing, the last one `input.count`), draining

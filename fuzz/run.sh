@@ -85,7 +85,7 @@ build_module() {
 target_sources() {
     local upstream=Sources/Upstream
     case "$1" in
-    http1-request) echo fuzz/HTTP1RequestParserFuzz.swift Sources/HTTP1/*.swift ;;
+    http1-request) echo fuzz/HTTP1RequestParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/HTTP1/*.swift ;;
     http1-response) echo fuzz/HTTP1ResponseParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/HTTP1/*.swift ;;
     json) echo fuzz/JSONParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/JSON/*.swift ;;
     sse) echo fuzz/SSEParserFuzz.swift fuzz/FuzzSupport.swift Tests/Shared/SplitMix64.swift Sources/SSE/*.swift ;;

@@ -25,6 +25,7 @@ import websockets
 
 import jwt_tokens
 import relayd_process
+from relayd_process import bearer, expect
 
 BINARY = relayd_process.BINARY = sys.argv[1]
 SECTIONS = sys.argv[2:] or ["models", "proxy", "auth", "logs"]
@@ -48,17 +49,6 @@ def exit_status(arguments, environment=None):
     process = subprocess.run([BINARY, "--host", "127.0.0.1", "--port", "0", *arguments],
                              env={"PATH": "/usr/bin:/bin", **(environment or {})}, capture_output=True, timeout=30)
     return process.returncode, process.stderr.decode(errors="replace")
-
-
-def expect(response, status, code=None):
-    assert response.status_code == status, (response.request.method, str(response.request.url), response.status_code, response.text)
-    if code:
-        assert response.json()["error"]["code"] == code, response.text
-    return response
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def ws_events(url, messages, until=("done", "error"), timeout=10):

@@ -19,6 +19,7 @@ import websockets
 
 import jwt_tokens
 import relayd_process
+from relayd_process import bearer, expect
 from prometheus_client.parser import text_string_to_metric_families
 
 BINARY = relayd_process.BINARY = sys.argv[1]
@@ -39,17 +40,6 @@ def Relayd(arguments, environment):
     """relayd logging at debug (the logs are searched for secrets), with a provider key set."""
     return relayd_process.Relayd(["--log-level", "debug", "--demo-tokens-per-second", "20", *arguments],
                                  {"OPENAI_API_KEY": PROVIDER_KEY, **environment})
-
-
-def expect(response, status, code=None):
-    assert response.status_code == status, (response.request.method, str(response.request.url), response.status_code, response.text)
-    if code:
-        assert response.json()["error"]["code"] == code, response.text
-    return response
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def rejected(base, admin=None):

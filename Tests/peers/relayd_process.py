@@ -1,5 +1,6 @@
 """The relayd binary as the Python sessions in this folder run it: on a free loopback port,
-ready once `/health` answers, stopped (once) with its log kept.
+ready once `/health` answers, stopped (once) with its log kept; and the checks the sessions
+make of its answers.
 
     from relayd_process import Relayd
     relayd_process.BINARY = sys.argv[1]
@@ -69,3 +70,15 @@ class Relayd:
         log = self.stop()
         if exc[0] is None:
             assert status is None, f"relayd exited with {status} during the check:\n{log[-4000:]}"
+
+
+def expect(response, status, code=None):
+    """`response` has `status`, and relayd's error `code` when given."""
+    assert response.status_code == status, (response.request.method, str(response.request.url), response.status_code, response.text)
+    if code:
+        assert response.json()["error"]["code"] == code, response.text
+    return response
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
